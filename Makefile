@@ -1,0 +1,65 @@
+# Describe It — the command surface. Every target installs what it needs into .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := layers/common/python:.
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test lint format typecheck unit validate openapi build deploy bench invoke migrate seed clean
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the whole service on http://127.0.0.1:8000 (embedded PostgreSQL, local DynamoDB/S3, every route)
+run: $(STAMP)
+	$(PY) -m infra.local.run
+
+## test: everything CI checks
+test: $(STAMP) lint typecheck validate unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+validate: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest
+
+## openapi: regenerate openapi.json from the code (the drift test compares against it)
+openapi: $(STAMP)
+	$(PY) -m infra.local.openapi --write
+
+## invoke: run one handler in-process with an event, like `sam local invoke` (FUNCTION=name EVENT=path)
+invoke: $(STAMP)
+	$(PY) -m infra.local.invoke $(FUNCTION) $(EVENT)
+
+migrate: $(STAMP)
+	$(PY) -m describe_it.db.migrate $(or $(CMD),up)
+
+build:
+	sam build
+
+deploy: build
+	sam deploy --guided
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
