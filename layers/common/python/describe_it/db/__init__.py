@@ -1,0 +1,1 @@
+"""PostgreSQL access: pool, transactions with the row-level-security user, migrations."""

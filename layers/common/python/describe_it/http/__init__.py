@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every function: app factory, envelopes, guards, errors, pagination."""

@@ -1,0 +1,39 @@
+"""The app factory every function uses, and the Mangum handler factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from describe_it.http.errors import install_error_handlers
+from describe_it.http.middleware import ApiMiddleware
+from describe_it.http.route import ApiRoute
+from describe_it.settings import API_VERSION
+
+
+def api_router() -> APIRouter:
+    """The router every function declares its routes on (guards of spec §1.4 included)."""
+    return APIRouter(route_class=ApiRoute)
+
+
+def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe It API") -> FastAPI:
+    app = FastAPI(
+        title=title,
+        version=API_VERSION,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    for router in routers:
+        app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(ApiMiddleware)
+    return app
+
+
+def make_handler(app: FastAPI) -> Any:
+    """The Lambda entry point: API Gateway HTTP API (payload 2.0) events through Mangum."""
+    from mangum import Mangum
+
+    return Mangum(app, lifespan="off")

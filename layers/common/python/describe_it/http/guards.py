@@ -1,0 +1,140 @@
+"""The request guards ``ApiRoute`` runs: identity, rate limits, idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, RateLimited, ValidationFailed
+from describe_it.http.policy import RoutePolicy
+from describe_it.identity import Principal, guest, user
+from describe_it.observability import logger
+from describe_it.settings import get_settings
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def authenticate(request: Request, pol: RoutePolicy) -> Principal:
+    """Bearer token → user principal; none → guest (or 401 where a token is required).
+
+    A token that is present but bad is always a 401, also on optional-auth routes: a silent
+    downgrade to guest would hide an expired session from the client.
+    """
+    header = request.headers.get("authorization")
+    if not header:
+        if pol.auth in ("required", "admin"):
+            raise AuthRequired()
+        return guest(client_ip(request), get_settings().ip_hash_secret.get_secret_value())
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken()
+    from describe_it.auth.tokens import get_token_verifier
+
+    claims = get_token_verifier().verify(token.strip())
+    return user(claims.user_id, claims.tier, claims.role, claims.session_id)
+
+
+def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy) -> None:
+    """Charge ``burst`` and the route's own class in one DynamoDB write; 429 when either is spent."""
+    from describe_it.runtime.limits import rules_for
+    from describe_it.runtime.rate_limit import get_rate_limiter
+
+    classes = ["burst"] + ([pol.rate_class] if pol.rate_class else [])
+    rules = [rule for name in classes if (rule := rules_for(name, principal.tier)) is not None]
+    if not rules:
+        return
+    decision = get_rate_limiter().hit(principal.client_key, rules, fail_open=True)
+    request.state.rate_decision = decision
+    if not decision.allowed:
+        raise RateLimited(
+            f"Rate limit exceeded for {decision.rule.name}; retry in {decision.retry_after} s",
+            details=[Detail(None, "Rate limit exceeded", decision.rule.name)],
+            headers={**decision.headers(), "Retry-After": str(decision.retry_after)},
+        )
+
+
+def add_rate_headers(request: Request, response: Response) -> None:
+    decision = getattr(request.state, "rate_decision", None)
+    if decision is not None:
+        for name, value in decision.headers().items():
+            response.headers.setdefault(name, value)
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed(
+            "Idempotency-Key must match ^[A-Za-z0-9._:-]{8,128}$",
+            details=[Detail("Idempotency-Key", "Invalid idempotency key", "invalid_format")],
+        )
+    return key
+
+
+def fingerprint(request: Request) -> str:
+    """SHA-256 of the canonical body (sorted keys) and the sorted query string."""
+    body = getattr(request, "_json", None)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    query = "&".join(sorted(request.url.query.split("&"))) if request.url.query else ""
+    return hashlib.sha256(f"{canonical}\n{query}".encode()).hexdigest()
+
+
+async def with_idempotency(
+    request: Request,
+    principal: Principal,
+    handle: Callable[[Request], Coroutine[Any, Any, Response]],
+) -> Response:
+    """Spec §1.8: first response replayed, concurrent duplicate 409, key reuse with other input 409."""
+    key = idempotency_key(request)
+    if key is None:
+        response = await handle(request)
+        add_rate_headers(request, response)
+        return response
+    from describe_it.runtime.idempotency import StoredResponse, get_idempotency_store
+
+    store = get_idempotency_store()
+    scope = f"{principal.client_key}#{request.method}#{request.url.path}#{key}"
+    begun = store.begin(scope, fingerprint(request))
+    if begun.kind == "replay" and begun.response is not None:
+        stored = begun.response
+        headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        return Response(stored.body, status_code=stored.status, headers=headers)
+    if begun.kind == "in_progress":
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress",
+            details=[Detail("Idempotency-Key", "Request in progress", "request_in_progress")],
+            headers={"Retry-After": "1"},
+        )
+    if begun.kind == "mismatch":
+        raise Conflict(
+            "This Idempotency-Key was used with a different request",
+            details=[Detail("Idempotency-Key", "Key reused with another body", "idempotency_key_reused")],
+        )
+    try:
+        response = await handle(request)
+    except Exception as exc:  # 4xx answers are stored too, so render the error here
+        from describe_it.http.errors import exception_to_response
+
+        response = exception_to_response(request, exc)
+    add_rate_headers(request, response)
+    if response.status_code >= 500 or response.status_code in (401, 409, 429):
+        store.abandon(scope)
+    else:
+        kept = {k: v for k, v in response.headers.items() if k.lower() in ("location", "content-type", "etag")}
+        stored = StoredResponse(status=response.status_code, body=bytes(response.body), headers=kept)
+        try:
+            store.complete(scope, stored)
+        except Exception:  # the work is done and committed; a lost replay record must not fail it
+            logger.exception("idempotency record could not be completed")
+    return response

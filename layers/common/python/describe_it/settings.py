@@ -1,0 +1,96 @@
+"""Typed settings, read once per cold start.
+
+Every knob of the service lives here; domain code receives values from this object and never reads
+``os.environ``. In AWS the values come from the function's environment (set by template.yaml) and
+secrets from Secrets Manager (see ``secrets.py``); on a laptop ``infra/local`` writes a generated
+env file under ``.local/`` and exports it before anything imports this module.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+API_VERSION = "3.0.0"
+
+DbRole = Literal["app", "auth", "admin"]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+# Comma-separated in the environment (friendlier in templates than JSON).
+CsvList = Annotated[list[str], NoDecode, BeforeValidator(_split_csv)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # "local": laptop stack and tests; "aws": deployed. Decides only where secrets come from and
+    # what local conveniences (demo data, console e-mail) are allowed.
+    stage: Literal["local", "aws"] = "local"
+    function_name: str = Field("local", alias="AWS_LAMBDA_FUNCTION_NAME")
+    app_base_url: str = "http://127.0.0.1:8000"
+
+    # PostgreSQL: one DSN (locally) or one Secrets Manager secret (AWS) per database role.
+    db_app_url: SecretStr | None = None
+    db_auth_url: SecretStr | None = None
+    db_admin_url: SecretStr | None = None
+    db_app_secret_arn: str | None = None
+    db_auth_secret_arn: str | None = None
+    db_admin_secret_arn: str | None = None
+    db_host_override: str | None = None  # the RDS Proxy endpoint, when the secret names the instance
+    db_connect_timeout_s: float = 3.0
+    db_pool_max_size: int = 2
+
+    # DynamoDB (rate limits, cache, idempotency, circuit breaker) and S3.
+    state_table: str = "describeit-state"
+    aws_region: str = Field("us-east-1", alias="AWS_REGION")
+    aws_endpoint_url: str | None = None  # moto's server on loopback in the local stack
+    aws_timeout_s: float = 2.0
+
+    # HTTP
+    cors_allowed_origins: CsvList = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    cors_allowed_origin_patterns: CsvList = []
+
+    # Identity
+    jwt_issuer: str = "https://describe-it.local"
+    jwt_audience: str = "describe-it-api"
+    jwt_private_key: SecretStr | None = None  # PEM (auth functions only)
+    jwt_public_keys: SecretStr | None = None  # JSON {kid: PEM}; the verifying set
+    jwt_signing_kid: str | None = None
+    jwt_secret_arn: str | None = None
+    auth_require_verified_email: bool = True
+    ip_hash_secret: SecretStr = SecretStr("local-ip-hash-secret")
+    trusted_proxy_hops: int = 0
+
+    # Providers (configuration only; the AI and image routes come later)
+    anthropic_api_key: SecretStr | None = None
+    unsplash_access_key: SecretStr | None = None
+    demo_mode: bool = False
+
+    # Observability
+    log_level: str = "INFO"
+
+    def db_url(self, role: DbRole) -> SecretStr | None:
+        return {"app": self.db_app_url, "auth": self.db_auth_url, "admin": self.db_admin_url}[role]
+
+    def db_secret_arn(self, role: DbRole) -> str | None:
+        return {
+            "app": self.db_app_secret_arn,
+            "auth": self.db_auth_secret_arn,
+            "admin": self.db_admin_secret_arn,
+        }[role]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
