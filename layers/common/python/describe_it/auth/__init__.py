@@ -1,0 +1,1 @@
+"""Identity: passwords, signing keys, tokens, account flows."""

@@ -1,0 +1,118 @@
+"""Invoke a function's Lambda handler in-process, the way API Gateway (HTTP API, payload 2.0) would."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ROOT / "functions"
+EVENTS = ROOT / "events"
+
+
+def load_function(name: str) -> ModuleType:
+    """Import ``functions/<name>/app.py`` as module ``fn_<name>`` (once per test session)."""
+    module_name = f"fn_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | bytes | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    source_ip: str = "203.0.113.10",
+) -> dict[str, Any]:
+    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given."""
+    out_headers = {"host": "api.example.com", "user-agent": "pytest", **{k.lower(): v for k, v in (headers or {}).items()}}
+    encoded = False
+    text: str | None = None
+    if body is not None:
+        text = json.dumps(body)
+        out_headers.setdefault("content-type", "application/json")
+    elif raw_body is not None:
+        if isinstance(raw_body, bytes):
+            text = base64.b64encode(raw_body).decode()
+            encoded = True
+        else:
+            text = raw_body
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": out_headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "pytest"},
+            "requestId": "gw-request-id",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "25/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1795600000000,
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+class LambdaContext:
+    function_name = "test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id = "lambda-request-id"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+class Reply:
+    """A Lambda proxy response, decoded."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.status: int = raw["statusCode"]
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (raw.get("headers") or {}).items()}
+        body = raw.get("body") or ""
+        if raw.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode()
+        self.text: str = body
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    @property
+    def data(self) -> Any:
+        return self.json["data"]
+
+    def __repr__(self) -> str:
+        return f"Reply({self.status}, {self.text[:300]})"
+
+
+def invoke(function: str, event: dict[str, Any]) -> Reply:
+    handler = load_function(function).lambda_handler
+    return Reply(handler(event, LambdaContext()))
+
+
+def event_file(function: str, case: str) -> dict[str, Any]:
+    return json.loads((EVENTS / function / f"{case}.json").read_text())
