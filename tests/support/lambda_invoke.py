@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from infra.local.functions import load_function
+
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ROOT / "functions"
 EVENTS = ROOT / "events"
-
-
-def load_function(name: str) -> ModuleType:
-    """Import ``functions/<name>/app.py`` as module ``fn_<name>`` (once per test session)."""
-    module_name = f"fn_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS / name / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+__all__ = ["Reply", "event_file", "http_event", "invoke", "load_function"]
 
 
 def http_event(

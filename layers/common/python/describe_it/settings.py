@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     # what local conveniences (demo data, console e-mail) are allowed.
     stage: Literal["local", "aws"] = "local"
     function_name: str = Field("local", alias="AWS_LAMBDA_FUNCTION_NAME")
-    app_base_url: str = "http://127.0.0.1:8000"
+    app_base_url: str = "http://127.0.0.1:8000"  # the frontend (redirect targets)
+    api_base_url: str = "http://127.0.0.1:8000"  # this API (links in e-mails)
 
     # PostgreSQL: one DSN (locally) or one Secrets Manager secret (AWS) per database role.
     db_app_url: SecretStr | None = None
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     aws_region: str = Field("us-east-1", alias="AWS_REGION")
     aws_endpoint_url: str | None = None  # moto's server on loopback in the local stack
     aws_timeout_s: float = 2.0
+    export_bucket: str | None = None
 
     # HTTP
     cors_allowed_origins: CsvList = ["http://localhost:3000", "http://127.0.0.1:3000"]
@@ -67,7 +69,8 @@ class Settings(BaseSettings):
     jwt_private_key: SecretStr | None = None  # PEM (auth functions only)
     jwt_public_keys: SecretStr | None = None  # JSON {kid: PEM}; the verifying set
     jwt_signing_kid: str | None = None
-    jwt_secret_arn: str | None = None
+    jwt_secret_arn: str | None = None  # signing secret (auth functions only)
+    jwt_public_keys_secret_arn: str | None = None  # public key set (every other function)
     auth_require_verified_email: bool = True
     ip_hash_secret: SecretStr = SecretStr("local-ip-hash-secret")
     trusted_proxy_hops: int = 0
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
     # Providers (configuration only; the AI and image routes come later)
     anthropic_api_key: SecretStr | None = None
     unsplash_access_key: SecretStr | None = None
+    ai_daily_token_budget: int = 2_000_000  # server-key tokens per UTC day (0 = no budget)
     demo_mode: bool = False
 
     # Observability

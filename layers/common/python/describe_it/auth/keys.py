@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from describe_it.settings import get_settings
 
 
 def generate_signing_key() -> tuple[str, str, str]:
@@ -20,3 +25,43 @@ def generate_signing_key() -> tuple[str, str, str]:
         .decode()
     )
     return f"k-{secrets.token_hex(6)}", private_pem, public_pem
+
+
+@dataclass(frozen=True)
+class KeySet:
+    kid: str | None  # the current signing key's id (auth functions only)
+    private_pem: str | None
+    public_keys: dict[str, str]  # every key whose tokens may still be alive: current + previous
+
+
+def _from_secret(arn: str) -> dict[str, Any]:
+    from describe_it.aws import client
+
+    return dict(json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]))
+
+
+def load_key_set() -> KeySet:
+    """Signing material from settings (local) or Secrets Manager (AWS).
+
+    The signing secret holds ``{"current": {kid, privateKey, publicKey}, "previous": [{kid, publicKey}]}``
+    and only auth functions may read it; every other function reads the public set
+    ``{kid: publicKeyPem}`` from its own secret, so a bug outside auth cannot mint tokens.
+    """
+    settings = get_settings()
+    public: dict[str, str] = {}
+    kid: str | None = settings.jwt_signing_kid
+    private: str | None = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
+    if settings.jwt_public_keys is not None:
+        public.update(json.loads(settings.jwt_public_keys.get_secret_value()))
+    if settings.jwt_public_keys_secret_arn:
+        public.update(_from_secret(settings.jwt_public_keys_secret_arn))
+    if settings.jwt_secret_arn:
+        signing = _from_secret(settings.jwt_secret_arn)
+        current = signing["current"]
+        kid, private = current["kid"], current["privateKey"]
+        public[current["kid"]] = current["publicKey"]
+        for old in signing.get("previous", []):
+            public[old["kid"]] = old["publicKey"]
+    if not public:
+        raise RuntimeError("no token verification keys configured")
+    return KeySet(kid, private, public)

@@ -27,6 +27,8 @@ def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe I
     )
     for router in routers:
         app.include_router(router)
+    # The flat route list, for OPTIONS and 405 answers (FastAPI nests included routers lazily).
+    app.state.route_table = [route for router in routers for route in router.routes]
     install_error_handlers(app)
     app.add_middleware(ApiMiddleware)
     return app

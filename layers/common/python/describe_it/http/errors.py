@@ -88,7 +88,11 @@ def exception_to_response(request: Request, exc: Exception) -> Response:
         return error_response(request, validation_error(exc))
     if isinstance(exc, StarletteHTTPException):
         if exc.status_code == 405:
-            error: ApiError = MethodNotAllowed(headers=dict(exc.headers or {}))
+            # Starlette names only the first matching route's methods; FastAPI has one route per method.
+            from describe_it.http.middleware import path_methods
+
+            allow = ", ".join(sorted(path_methods(request.scope) | {"OPTIONS"}))
+            error: ApiError = MethodNotAllowed(headers={"Allow": allow})
         elif exc.status_code == 404:
             error = NotFound("Route not found")
         else:

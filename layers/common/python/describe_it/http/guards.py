@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, RateLimited, ValidationFailed
+from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, ValidationFailed
 from describe_it.http.policy import RoutePolicy
 from describe_it.identity import Principal, guest, user
 from describe_it.observability import logger
@@ -46,6 +46,7 @@ def authenticate(request: Request, pol: RoutePolicy) -> Principal:
 
 def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy) -> None:
     """Charge ``burst`` and the route's own class in one DynamoDB write; 429 when either is spent."""
+    from describe_it.limiting import refusal
     from describe_it.runtime.limits import rules_for
     from describe_it.runtime.rate_limit import get_rate_limiter
 
@@ -56,11 +57,7 @@ def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy
     decision = get_rate_limiter().hit(principal.client_key, rules, fail_open=True)
     request.state.rate_decision = decision
     if not decision.allowed:
-        raise RateLimited(
-            f"Rate limit exceeded for {decision.rule.name}; retry in {decision.retry_after} s",
-            details=[Detail(None, "Rate limit exceeded", decision.rule.name)],
-            headers={**decision.headers(), "Retry-After": str(decision.retry_after)},
-        )
+        raise refusal(decision)
 
 
 def add_rate_headers(request: Request, response: Response) -> None:

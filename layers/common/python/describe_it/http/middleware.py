@@ -52,14 +52,16 @@ def origin_allowed(origin: str) -> bool:
 
 
 def path_methods(scope: Scope) -> set[str]:
-    """Methods the app serves on this path (empty: no route matches)."""
+    """Methods the app serves on this path (empty: no route matches); HEAD wherever GET is."""
     app = scope.get("app")
     methods: set[str] = set()
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        probe = {**scope, "type": "http", "method": "GET"}
+    probe = {**scope, "type": "http", "method": "GET"}
+    for route in getattr(getattr(app, "state", None), "route_table", []):
         match, _ = route.matches(probe)
         if match != Match.NONE:
             methods |= set(getattr(route, "methods", None) or [])
+    if "GET" in methods:
+        methods.add("HEAD")
     return methods
 
 
@@ -105,8 +107,25 @@ class ApiMiddleware:
         if scope["method"] == "OPTIONS":
             await self._options(scope, receive, send_wrapper, headers, origin, cors)
             return
+        if is_head:
+            scope = {**scope, "method": "GET"}  # same route, same headers; the body is dropped above
+        started_response = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started_response
+            started_response = started_response or message["type"] == "http.response.start"
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # Starlette hands unexpected errors to its outermost middleware, outside this one;
+            # answering here keeps the request id and security headers on the generic 500.
+            if started_response:
+                raise
+            from describe_it.http.errors import exception_to_response
+
+            await exception_to_response(Request(scope, receive), exc)(scope, receive, send_wrapper)
         finally:
             logger.remove_keys(["request_id", "path"])
 

@@ -24,9 +24,9 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ApiRoute(APIRoute):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.policy: RoutePolicy = policy_of(self.openapi_extra)
+    @property
+    def policy(self) -> RoutePolicy:
+        return policy_of(self.openapi_extra)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()

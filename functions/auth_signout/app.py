@@ -1,0 +1,34 @@
+"""POST /api/auth/signout — revoke this session, a given one, or all of the user's (spec §4)."""
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from describe_it.auth.models import SignoutRequest, SignoutResult
+from describe_it.auth.service import AuthService, get_auth_service
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.deps import principal
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.policy import KB, policy
+from describe_it.identity import Principal
+
+router = api_router()
+
+
+@router.post(
+    "/api/auth/signout",
+    response_model=Envelope[SignoutResult],
+    responses=errors(400, 401, 413, 415, 429, 503),
+    openapi_extra=policy(auth="required", body_limit=8 * KB),
+)
+def signout(
+    body: SignoutRequest,
+    request: Request,
+    who: Principal = Depends(principal),
+    service: AuthService = Depends(get_auth_service),
+) -> Response:
+    return ok(request, service.signout(who, body))
+
+
+app = create_app(router)
+lambda_handler = make_handler(app)

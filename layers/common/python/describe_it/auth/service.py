@@ -1,0 +1,332 @@
+"""Account rules of spec §2.1/§4: sign-up, sign-in with lockout, refresh rotation with reuse detection,
+sign-out, the current user.
+
+Every decision that must survive an error (a failure counter, a revoked family) is committed in its
+own transaction before the error is raised: raising inside a transaction would roll it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+from uuid import UUID, uuid4
+
+from describe_it.auth import repository as repo
+from describe_it.auth.models import (
+    AuthResult,
+    Session,
+    SigninRequest,
+    SignoutRequest,
+    SignoutResult,
+    SignupRequest,
+    SignupResult,
+    User,
+)
+from describe_it.auth.passwords import dummy_hash, hash_password, needs_rehash, verify_password
+from describe_it.auth.tokens import TokenIssuer, get_token_issuer, hash_token, new_refresh_token
+from describe_it.db.tx import transaction
+from describe_it.errors import (
+    Conflict,
+    Detail,
+    Forbidden,
+    InvalidCredentials,
+    InvalidToken,
+    RateLimited,
+    ValidationFailed,
+)
+from describe_it.identity import Principal
+from describe_it.limiting import charge
+from describe_it.observability import logger
+from describe_it.runtime.limits import Rule
+from describe_it.settings import Settings, get_settings
+
+REFRESH_TTL = timedelta(days=30)
+REFRESH_TTL_SHORT = timedelta(hours=24)  # rememberMe: false
+FAMILY_TTL = timedelta(days=90)
+REUSE_GRACE = timedelta(seconds=10)  # a parallel refresh of the same token is not an attack
+LOCK_AFTER = 10
+LOCK_SECONDS = 15 * 60
+VERIFY_TTL_S = 24 * 3600
+
+SIGNIN_PER_IP_EMAIL = Rule("auth-signin", 10, 15 * 60)
+SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
+SIGNUP_PER_IP = Rule("auth-signup", 5, 3600)
+REFRESH_PER_FAMILY = Rule("auth-refresh", 60, 3600)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where the request came from: the rate-limit key and what is stored with a refresh token."""
+
+    ip: str | None
+    user_agent: str | None
+    key: str  # the principal's client key ("ip:<hmac>")
+
+
+class AuthService:
+    def __init__(
+        self,
+        settings: Settings,
+        issuer: Callable[[], TokenIssuer] = get_token_issuer,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._issuer = issuer
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _email_key(self, email: str) -> str:
+        secret = self._settings.ip_hash_secret.get_secret_value().encode()
+        return hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+    # --- sign-up --------------------------------------------------------------------------------
+
+    def signup(self, req: SignupRequest, client: Client) -> tuple[int, SignupResult]:
+        charge(client.key, [SIGNUP_PER_IP], fail_open=False)
+        verify = self._settings.auth_require_verified_email
+        password_hash = hash_password(req.password)  # before the transaction: it takes ~20 ms
+        import psycopg
+
+        try:
+            with transaction("auth") as conn:
+                if req.username and repo.username_taken(conn, req.username):
+                    raise Conflict(
+                        "Username is already taken",
+                        details=[Detail("username", "Username is already taken", "duplicate")],
+                    )
+                existing = repo.find_user_by_email(conn, req.email)
+                if existing is not None:
+                    if not verify:
+                        raise _duplicate_email()
+                    # Same answer as a new address; the owner gets an "account exists" e-mail.
+                    repo.queue_email(
+                        conn, existing["id"], existing["email"], "account_exists", existing["ui_language"], {}
+                    )
+                    return 202, SignupResult(needs_email_confirmation=True)
+                row = repo.insert_user(
+                    conn,
+                    {
+                        "email": req.email,
+                        "username": req.username,
+                        "full_name": req.full_name,
+                        "password_hash": password_hash,
+                        "time_zone": req.time_zone,
+                        "spanish_level": req.spanish_level,
+                        "ui_language": req.ui_language,
+                        "email_verified_at": None,
+                    },
+                )
+                if verify:
+                    self._queue_verification(conn, row)
+                    return 202, SignupResult(needs_email_confirmation=True)
+                session = self._open_session(conn, row, remember_me=True, client=client)
+                return 201, SignupResult(needs_email_confirmation=False, user=User.from_row(row), session=session)
+        except psycopg.errors.UniqueViolation as exc:  # a concurrent sign-up with the same e-mail or username
+            if verify and "email" in str(exc.diag.constraint_name or ""):
+                return 202, SignupResult(needs_email_confirmation=True)
+            raise _duplicate_email() from exc
+
+    def _queue_verification(self, conn: repo.Conn, row: dict[str, Any]) -> None:
+        token = new_refresh_token()
+        repo.issue_action_token(conn, row["id"], "verify_email", row["email"], hash_token(token), VERIFY_TTL_S)
+        link = f"{self._settings.api_base_url}/api/auth/verify-email?token={token}"
+        repo.queue_email(conn, row["id"], row["email"], "verify_email", row["ui_language"], {"link": link})
+
+    # --- sign-in --------------------------------------------------------------------------------
+
+    def signin(self, req: SigninRequest, client: Client) -> AuthResult:
+        email_key = self._email_key(req.email)
+        charge(f"{client.key}#{email_key}", [SIGNIN_PER_IP_EMAIL], fail_open=False)
+        charge(client.key, [SIGNIN_PER_IP], fail_open=False)
+        with transaction("auth") as conn:
+            row = repo.find_user_by_email(conn, req.email)
+        if row is None:
+            self._refuse_unknown_email(email_key, req.password)
+        now = self._now()
+        if row["locked_until"] is not None and row["locked_until"] > now:
+            raise _locked(row["locked_until"], now)
+        if not verify_password(row["password_hash"], req.password):
+            with transaction("auth") as conn:
+                locked_until = repo.record_failed_login(conn, row["id"], LOCK_AFTER, LOCK_SECONDS)
+                if locked_until is not None and locked_until > now and row["failed_login_count"] + 1 == LOCK_AFTER:
+                    repo.queue_email(conn, row["id"], row["email"], "account_locked", row["ui_language"], {})
+            raise InvalidCredentials()
+        # Only after a correct password: these answers would otherwise reveal that the account exists.
+        if row["status"] != "active":
+            raise Forbidden("Account suspended")
+        if self._settings.auth_require_verified_email and row["email_verified_at"] is None:
+            raise Forbidden(
+                "Email address not verified",
+                details=[Detail("email", "Email address not verified", "email_not_verified")],
+            )
+        rehash = hash_password(req.password) if needs_rehash(row["password_hash"]) else None
+        with transaction("auth") as conn:
+            row = repo.record_login(conn, row["id"], rehash)
+            session = self._open_session(conn, row, remember_me=req.remember_me, client=client)
+        return AuthResult(user=User.from_row(row), session=session)
+
+    def _refuse_unknown_email(self, email_key: str, password: str) -> NoReturn:
+        """Same cost, same answers, same lockout as a real account with a wrong password."""
+        from describe_it.auth import lockout
+
+        now = self._clock()
+        locked_until = lockout.locked_until(email_key, now)
+        if locked_until is not None:
+            raise _locked(datetime.fromtimestamp(locked_until, UTC), self._now())
+        verify_password(dummy_hash(), password)
+        lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
+        raise InvalidCredentials()
+
+    def _open_session(self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client) -> Session:
+        now = self._now()
+        family_id = uuid4()
+        lifetime = REFRESH_TTL if remember_me else REFRESH_TTL_SHORT
+        return self._issue(conn, user, family_id, None, now, now + lifetime, now + FAMILY_TTL, client)
+
+    def _issue(
+        self,
+        conn: repo.Conn,
+        user: dict[str, Any],
+        family_id: UUID,
+        parent_id: UUID | None,
+        now: datetime,
+        expires_at: datetime,
+        family_expires_at: datetime,
+        client: Client,
+    ) -> Session:
+        refresh = new_refresh_token()
+        repo.insert_refresh_token(
+            conn,
+            {
+                "user_id": user["id"],
+                "family_id": family_id,
+                "parent_id": parent_id,
+                "token_hash": hash_token(refresh),
+                "issued_at": now,
+                "expires_at": min(expires_at, family_expires_at),
+                "family_expires_at": family_expires_at,
+                "user_agent": (client.user_agent or "")[:512] or None,
+                "created_ip": client.ip,
+            },
+        )
+        access = self._issuer().issue(user["id"], family_id, user["tier"], user["role"], int(now.timestamp()))
+        return Session(
+            access_token=access.token,
+            refresh_token=refresh,
+            expires_in=access.expires_at - int(now.timestamp()),
+            expires_at=access.expires_at,
+            refresh_expires_at=int(min(expires_at, family_expires_at).timestamp()),
+        )
+
+    # --- refresh --------------------------------------------------------------------------------
+
+    def refresh(self, refresh_token: str, client: Client) -> AuthResult:
+        now = self._now()
+        outcome: str
+        with transaction("auth") as conn:
+            token = repo.find_refresh_token(conn, hash_token(refresh_token))
+            if token is None:
+                raise InvalidToken("Invalid refresh token")
+            charge(f"family:{token['family_id']}", [REFRESH_PER_FAMILY], fail_open=False)
+            if token["revoked_at"] is not None:
+                raise InvalidToken("Refresh token revoked")
+            if token["rotated_at"] is not None:
+                if now - token["rotated_at"] <= REUSE_GRACE:
+                    raise Conflict(
+                        "This refresh token was just rotated; use the newest session",
+                        details=[Detail("refreshToken", "Refresh in progress", "refresh_in_progress")],
+                    )
+                repo.revoke_families(conn, [token["family_id"]], "reuse_detected")
+                outcome = "reuse"
+            elif token["expires_at"] <= now or token["family_expires_at"] <= now:
+                raise InvalidToken("Refresh token expired")
+            else:
+                user = repo.get_user(conn, token["user_id"])
+                if user is None:
+                    raise InvalidToken("Invalid refresh token")
+                if user["status"] != "active":
+                    raise Forbidden("Account suspended")
+                repo.mark_rotated(conn, token["id"])
+                lifetime = token["expires_at"] - token["issued_at"]  # sliding: 30 days, or 24 h
+                session = self._issue(
+                    conn,
+                    user,
+                    token["family_id"],
+                    token["id"],
+                    now,
+                    now + lifetime,
+                    token["family_expires_at"],
+                    client,
+                )
+                return AuthResult(user=User.from_row(user), session=session)
+        # Reuse of a rotated token: the family is revoked (committed above), then the caller is refused.
+        assert outcome == "reuse"
+        logger.warning("refresh token reuse detected; family revoked", extra={"family_id": str(token["family_id"])})
+        _mark_revoked([token["family_id"]])
+        raise InvalidToken("Refresh token reuse detected; please sign in again")
+
+    # --- sign-out -------------------------------------------------------------------------------
+
+    def signout(self, principal: Principal, req: SignoutRequest) -> SignoutResult:
+        assert principal.user_id is not None
+        with transaction("auth") as conn:
+            if req.all_devices:
+                families = repo.live_families(conn, principal.user_id)
+            elif req.refresh_token:
+                token = repo.find_refresh_token(conn, hash_token(req.refresh_token))
+                if token is None or token["user_id"] != principal.user_id:
+                    raise ValidationFailed(
+                        "Unknown refresh token",
+                        details=[Detail("refreshToken", "Unknown refresh token", "not_found")],
+                    )
+                families = [token["family_id"]]
+            else:
+                families = [principal.session_id] if principal.session_id else []
+            revoked = repo.revoke_families(conn, families, "signout") if families else 0
+        # Also when the rows were already revoked: a retried sign-out re-writes the markers.
+        _mark_revoked(families)
+        return SignoutResult(revoked_sessions=revoked)
+
+    # --- the current user -----------------------------------------------------------------------
+
+    def me(self, principal: Principal) -> User:
+        assert principal.user_id is not None
+        with transaction("auth", principal.user_id) as conn:
+            row = repo.get_user(conn, principal.user_id)
+        if row is None:
+            raise InvalidToken("Account no longer exists")
+        return User.from_row(row)
+
+
+def _mark_revoked(families: list[UUID]) -> None:
+    from describe_it.runtime.revocations import revoke_family
+
+    for family in families:
+        revoke_family(family)
+
+
+def _duplicate_email() -> Conflict:
+    return Conflict(
+        "An account with this email already exists",
+        details=[Detail("email", "An account with this email already exists", "duplicate")],
+    )
+
+
+def _locked(until: datetime, now: datetime) -> RateLimited:
+    retry = max(1, int((until - now).total_seconds()) + 1)
+    return RateLimited(
+        "Too many failed sign-in attempts; try again later",
+        details=[Detail(None, "Account temporarily locked", "auth")],
+        headers={"Retry-After": str(retry)},
+    )
+
+
+def get_auth_service() -> AuthService:
+    return AuthService(get_settings())

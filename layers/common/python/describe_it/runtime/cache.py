@@ -1,0 +1,201 @@
+"""Two-tier cache: an in-process LRU (L1) in front of ``cache#<key>`` items in the state table (L2).
+
+Values are JSON; L2 stores them zlib-compressed as Binary (DynamoDB items are capped at 400 KB and
+generated descriptions compress well). A cache must never fail a request: DynamoDB errors are
+logged and read as a miss, writes that fail are logged and dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from describe_it.runtime._dynamo import Clock, TableFactory, dynamo_errors, epoch, is_live, ttl_at
+
+PREFIX = "cache#"
+_BATCH = 25  # BatchWriteItem maximum
+
+
+@dataclass
+class CacheEntry:
+    value: Any
+    created_at: float
+    fresh: bool  # False: still usable, but due for a refresh (stale-while-revalidate)
+
+
+@dataclass
+class _Local:
+    text: str  # JSON, so callers never share (and mutate) one cached object
+    created_at: float
+    fresh_until: float
+    expires_at: float
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class TwoTierCache:
+    def __init__(
+        self,
+        table_factory: TableFactory | None = None,
+        *,
+        l1_max_items: int = 256,
+        l1_max_ttl_s: float = 300,
+        clock: Clock = time.time,
+    ) -> None:
+        if table_factory is None:
+            from describe_it.aws import state_table
+
+            table_factory = state_table
+        self._table = table_factory
+        self._clock = clock
+        self._max_items = l1_max_items
+        # A delete in one function cannot reach the L1 of other warm functions; capping how long
+        # L1 trusts an entry bounds how long they keep serving a purged value.
+        self._l1_max_ttl_s = l1_max_ttl_s
+        self._l1: OrderedDict[str, _Local] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Any | None:
+        entry = self.get_entry(key)
+        return None if entry is None else entry.value
+
+    def get_entry(self, key: str) -> CacheEntry | None:
+        now = self._clock()
+        local = self._l1_get(key, now)
+        if local is None:
+            local = self._l2_get(key, now)
+            if local is None:
+                return None
+            self._l1_put(key, local, now)
+        return CacheEntry(json.loads(local.text), local.created_at, now < local.fresh_until)
+
+    def _l1_get(self, key: str, now: float) -> _Local | None:
+        with self._lock:
+            local = self._l1.get(key)
+            if local is None:
+                return None
+            if local.expires_at <= now:
+                del self._l1[key]
+                return None
+            self._l1.move_to_end(key)
+            return local
+
+    def _l2_get(self, key: str, now: float) -> _Local | None:
+        from describe_it.observability import logger
+
+        try:
+            item = self._table().get_item(Key={"pk": PREFIX + key}).get("Item")
+        except dynamo_errors() as exc:
+            logger.warning("cache read failed; treating as a miss", extra={"error": repr(exc)})
+            return None
+        if item is None or not is_live(item, now):
+            return None
+        try:
+            text = zlib.decompress(bytes(item["v"])).decode()
+        except (KeyError, TypeError, zlib.error, UnicodeDecodeError) as exc:
+            logger.warning("unreadable cache item; treating as a miss", extra={"error": repr(exc)})
+            return None
+        expires = float(item["ttl"]) if "ttl" in item else now + self._l1_max_ttl_s
+        created = float(item.get("createdAt", now))
+        return _Local(text, created, float(item.get("freshUntil", expires)), expires)
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def put(self, key: str, value: Any, ttl_s: int, *, fresh_s: int | None = None) -> None:
+        """Store ``value`` for ``ttl_s`` seconds; it reads as fresh for ``fresh_s`` (default: all)."""
+        from describe_it.observability import logger
+
+        now = self._clock()
+        text = _encode(value)  # not-JSON values are a caller bug: let that raise
+        expires = ttl_at(now + ttl_s)
+        fresh_until = now + (ttl_s if fresh_s is None else min(fresh_s, ttl_s))
+        self._l1_put(key, _Local(text, now, fresh_until, expires), now)
+        try:
+            self._table().put_item(
+                Item={
+                    "pk": PREFIX + key,
+                    "v": zlib.compress(text.encode(), 6),
+                    "createdAt": epoch(now),
+                    "freshUntil": epoch(fresh_until),
+                    "ttl": expires,
+                }
+            )
+        except dynamo_errors() as exc:
+            logger.warning("cache write failed; value kept in this process only", extra={"error": repr(exc)})
+
+    def _l1_put(self, key: str, local: _Local, now: float) -> None:
+        local = _Local(local.text, local.created_at, local.fresh_until, local.expires_at)
+        local.expires_at = min(local.expires_at, now + self._l1_max_ttl_s)
+        with self._lock:
+            self._l1[key] = local
+            self._l1.move_to_end(key)
+            while len(self._l1) > self._max_items:
+                self._l1.popitem(last=False)
+
+    def delete(self, key: str) -> None:
+        from describe_it.observability import logger
+
+        with self._lock:
+            self._l1.pop(key, None)
+        try:
+            self._table().delete_item(Key={"pk": PREFIX + key})
+        except dynamo_errors() as exc:
+            logger.warning("cache delete failed", extra={"error": repr(exc)})
+
+    def delete_prefix(self, prefix: str, deadline_s: float) -> tuple[int, bool]:
+        """Delete every entry whose key starts with ``prefix``, until ``deadline_s`` have passed.
+
+        Returns (deleted, complete); an incomplete purge can simply be run again.
+        """
+        from describe_it.observability import logger
+
+        with self._lock:
+            for key in [k for k in self._l1 if k.startswith(prefix)]:
+                del self._l1[key]
+        stop_at = self._clock() + deadline_s
+        deleted = 0
+        table = self._table()
+        scan: dict[str, Any] = {
+            "ProjectionExpression": "pk",
+            "FilterExpression": "begins_with(pk, :prefix)",
+            "ExpressionAttributeValues": {":prefix": PREFIX + prefix},
+        }
+        try:
+            while True:
+                page = table.scan(**scan)
+                keys = [item["pk"] for item in page.get("Items", [])]
+                for i in range(0, len(keys), _BATCH):
+                    if self._clock() >= stop_at:
+                        return deleted, False
+                    with table.batch_writer() as batch:
+                        for pk in keys[i : i + _BATCH]:
+                            batch.delete_item(Key={"pk": pk})
+                    deleted += len(keys[i : i + _BATCH])
+                if "LastEvaluatedKey" not in page:
+                    return deleted, True
+                if self._clock() >= stop_at:
+                    return deleted, False
+                scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except dynamo_errors() as exc:
+            logger.warning("cache purge interrupted", extra={"error": repr(exc), "deleted": deleted})
+            return deleted, False
+
+    def clear_local(self) -> None:
+        """Forget L1 (tests, and callers that must read through to DynamoDB)."""
+        with self._lock:
+            self._l1.clear()
+
+
+@cache
+def get_cache() -> TwoTierCache:
+    return TwoTierCache()

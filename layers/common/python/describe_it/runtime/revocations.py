@@ -1,0 +1,113 @@
+"""Revoked refresh-token families (spec §2.1): ``revoked#<sid>`` items that kill access tokens at once.
+
+Every access-token check asks ``is_revoked(sid)``. Warm functions cache the answer: a "revoked"
+answer for the item's whole lifetime (it cannot become un-revoked), a "not revoked" answer for at
+most 30 s (the delay the spec allows between sign-out and the token dying everywhere).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from uuid import UUID
+
+from describe_it.errors import DependencyDown
+from describe_it.runtime._dynamo import Clock, TableFactory, dynamo_errors, epoch, is_live, ttl_at
+
+PREFIX = "revoked#"
+DEFAULT_TTL_S = 3900  # access-token lifetime (1 h) + leeway
+NEGATIVE_CACHE_S = 30
+_MAX_LOCAL = 10_000
+
+
+@dataclass
+class _Answer:
+    revoked: bool
+    valid_until: float
+
+
+class Revocations:
+    def __init__(self, table_factory: TableFactory | None = None, *, clock: Clock = time.time) -> None:
+        if table_factory is None:
+            from describe_it.aws import state_table
+
+            table_factory = state_table
+        self._table = table_factory
+        self._clock = clock
+        self._local: OrderedDict[UUID, _Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def revoke_family(self, sid: UUID, ttl_s: int = DEFAULT_TTL_S) -> None:
+        """Write ``revoked#<sid>``. Raises ``DependencyDown`` if it cannot: a sign-out or password
+        reset must not report success while the old access tokens stay valid."""
+        now = self._clock()
+        expires = ttl_at(now + ttl_s)
+        try:
+            self._table().put_item(Item={"pk": f"{PREFIX}{sid}", "revokedAt": epoch(now), "ttl": expires})
+        except dynamo_errors() as exc:
+            raise _down(exc) from exc
+        self._remember(sid, _Answer(True, expires))
+
+    def is_revoked(self, sid: UUID) -> bool:
+        now = self._clock()
+        with self._lock:
+            cached = self._local.get(sid)
+        if cached is not None and now < cached.valid_until:
+            return cached.revoked
+        try:
+            item = self._table().get_item(Key={"pk": f"{PREFIX}{sid}"}, ConsistentRead=True).get("Item")
+        except dynamo_errors() as exc:
+            # Fail open only on an answer this function has already seen for this family (even if
+            # older than 30 s): the token was valid moments ago and a revocation written during the
+            # outage could not be stored anyway. With no answer at all we refuse (503) rather than
+            # accept a token we could not check: sign-out must be able to kill a stolen token.
+            if cached is not None:
+                from describe_it.observability import logger
+
+                logger.warning("revocation check unavailable; using the last known answer")
+                return cached.revoked
+            raise _down(exc) from exc
+        if item is not None and is_live(item, now):
+            answer = _Answer(True, float(item["ttl"]))
+        else:
+            answer = _Answer(False, now + NEGATIVE_CACHE_S)
+        self._remember(sid, answer)
+        return answer.revoked
+
+    def clear_local_cache(self) -> None:
+        with self._lock:
+            self._local.clear()
+
+    def _remember(self, sid: UUID, answer: _Answer) -> None:
+        with self._lock:
+            self._local[sid] = answer
+            self._local.move_to_end(sid)
+            while len(self._local) > _MAX_LOCAL:
+                self._local.popitem(last=False)
+
+
+def _down(exc: Exception) -> DependencyDown:
+    from describe_it.observability import logger
+
+    logger.warning("revocation store unavailable", extra={"error": repr(exc)})
+    return DependencyDown("Token revocation check unavailable", retry_after=5)
+
+
+@cache
+def get_revocations() -> Revocations:
+    return Revocations()
+
+
+def revoke_family(sid: UUID, ttl_s: int = DEFAULT_TTL_S) -> None:
+    get_revocations().revoke_family(sid, ttl_s)
+
+
+def is_revoked(sid: UUID) -> bool:
+    return get_revocations().is_revoked(sid)
+
+
+def clear_local_cache() -> None:
+    get_revocations().clear_local_cache()

@@ -1,0 +1,170 @@
+"""Sign-up, sign-in, refresh, sign-out and /me through the Lambda handlers (spec §2.1, §4)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.support.api import STRONG_PASSWORD, call, session_for, signin, signup
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+def test_signup_creates_account_and_session(stack):
+    reply = signup("Ana@Example.com", fullName="Ana Pérez", username="ana_p", timeZone="Europe/Madrid")
+    assert reply.status == 201, reply
+    data = reply.data
+    assert data["needsEmailConfirmation"] is False
+    assert data["user"]["email"] == "ana@example.com"
+    assert data["user"]["fullName"] == "Ana Pérez"
+    assert data["user"]["tier"] == "free" and data["user"]["role"] == "user"
+    session = data["session"]
+    assert session["token_type"] == "Bearer" and session["expires_in"] == 3600
+    assert reply.headers["cache-control"] == "no-store"
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        stored = conn.execute("SELECT password_hash FROM users WHERE email = 'ana@example.com'").fetchone()
+        assert stored[0].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        settings_row = conn.execute("SELECT count(*) FROM user_settings").fetchone()
+        assert settings_row[0] == 1  # created by trigger
+
+
+def test_signup_duplicate_email_is_409_when_verification_off():
+    assert signup().status == 201
+    again = signup("ANA@example.com")
+    assert again.status == 409
+    assert again.json["details"][0] == {"field": "email", "message": again.json["details"][0]["message"], "code": "duplicate"}
+
+
+def test_signup_duplicate_username_is_409():
+    assert signup("a@example.com", username="lola").status == 201
+    reply = signup("b@example.com", username="LOLA")
+    assert reply.status == 409
+    assert reply.json["details"][0]["field"] == "username"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"email": "not-an-email", "password": STRONG_PASSWORD}, "email", "Invalid email address"),
+        ({"email": "a@example.com", "password": "short"}, None, "Password must be at least 8 characters"),
+        ({"email": "a@example.com", "password": "password123"}, None, "Password is too common"),
+        ({"email": "a@example.com", "password": "a@example.com"}, None, "Password must not be your email address"),
+        (
+            {"email": "a@example.com", "password": STRONG_PASSWORD, "confirmPassword": "other thing"},
+            None,
+            "Passwords do not match",
+        ),
+        ({"email": "a@example.com", "password": STRONG_PASSWORD, "timeZone": "Mars/Olympus"}, "timeZone", "Unknown time zone"),
+    ],
+)
+def test_signup_rejects_bad_input(body, field, message):
+    reply = call("POST", "/api/auth/signup", body)
+    assert reply.status == 400, reply
+    assert reply.json["code"] == "VALIDATION_ERROR"
+    assert reply.json["error"] == message
+    assert reply.json["details"][0]["field"] == field
+
+
+def test_signup_invalid_json_wrong_type_and_oversize():
+    bad_json = call("POST", "/api/auth/signup", raw_body="{not json", headers={"content-type": "application/json"})
+    assert bad_json.status == 400 and bad_json.json["error"] == "Invalid JSON in request body"
+    not_object = call("POST", "/api/auth/signup", raw_body="[1,2]", headers={"content-type": "application/json"})
+    assert not_object.status == 400 and not_object.json["error"] == "Invalid JSON in request body"
+    wrong_type = call("POST", "/api/auth/signup", raw_body="email=a", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert wrong_type.status == 415 and wrong_type.json["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    big = call("POST", "/api/auth/signup", {"email": "a@example.com", "password": "x" * 9000})
+    assert big.status == 413 and big.json["code"] == "PAYLOAD_TOO_LARGE"
+    numeric_email = call("POST", "/api/auth/signup", {"email": 5, "password": STRONG_PASSWORD})
+    assert numeric_email.status == 400 and numeric_email.json["details"][0]["field"] == "email"
+
+
+def test_signin_success_and_same_answer_for_wrong_password_and_unknown_email():
+    signup()
+    ok = signin()
+    assert ok.status == 200, ok
+    assert ok.data["user"]["email"] == "ana@example.com"
+    assert ok.data["user"]["lastLoginAt"] is not None
+    wrong = signin(password="wrong password here")
+    unknown = signin(email="nobody@example.com")
+    assert wrong.status == unknown.status == 401
+    assert wrong.json["error"] == unknown.json["error"] == "Invalid email or password"
+    assert wrong.json["code"] == unknown.json["code"]
+
+
+def test_signin_locks_after_ten_failures_and_unknown_email_locks_the_same_way(stack):
+    signup()
+    known = [signin(password=f"wrong password {i}", source_ip=f"198.51.100.{i}").status for i in range(11)]
+    unknown = [signin(email="ghost@example.com", password=f"wrong {i}xx", source_ip=f"198.51.100.{i}").status for i in range(11)]
+    assert known == [401] * 10 + [429]
+    assert unknown == known
+    locked = signin(source_ip="198.51.100.99")  # even the right password waits out the lock
+    assert locked.status == 429 and int(locked.headers["retry-after"]) > 0
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        queued = conn.execute("SELECT template FROM email_outbox").fetchall()
+    assert [r[0] for r in queued] == ["account_locked"]
+
+
+def test_signin_rate_limit_per_ip_and_email():
+    signup()
+    statuses = [signin(password=f"bad password {i}").status for i in range(12)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
+def test_me_returns_user_and_requires_token():
+    session = session_for()
+    me = call("GET", "/api/auth/me", token=session["access_token"])
+    assert me.status == 200, me
+    assert me.data["user"]["email"] == "ana@example.com"
+    assert me.json["metadata"]["userTier"] == "free"
+    assert me.headers["x-ratelimit-limit"]
+    missing = call("GET", "/api/auth/me")
+    assert missing.status == 401 and missing.json["code"] == "AUTH_REQUIRED"
+    assert missing.headers["www-authenticate"] == "Bearer"
+    garbage = call("GET", "/api/auth/me", token="abc.def.ghi")
+    assert garbage.status == 401 and garbage.json["code"] == "INVALID_TOKEN"
+
+
+def test_refresh_rotates_and_reuse_revokes_family(stack):
+    session = session_for()
+    first = call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]})
+    assert first.status == 200, first
+    newer = first.data["session"]
+    assert newer["refresh_token"] != session["refresh_token"]
+    # Presenting the rotated token right away: a parallel refresh, not an attack.
+    again = call("POST", "/api/auth/refresh", {"refresh_token": session["refresh_token"]})
+    assert again.status == 409 and again.json["details"][0]["code"] == "refresh_in_progress"
+    # Later (past the 10 s grace) the same reuse revokes the whole family.
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        conn.execute("UPDATE auth_refresh_tokens SET rotated_at = now() - interval '11 seconds' WHERE rotated_at IS NOT NULL")
+    reuse = call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]})
+    assert reuse.status == 401 and reuse.json["code"] == "INVALID_TOKEN"
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        reasons = conn.execute("SELECT DISTINCT revoked_reason FROM auth_refresh_tokens").fetchall()
+    assert reasons == [("reuse_detected",)]
+    assert call("POST", "/api/auth/refresh", {"refreshToken": newer["refresh_token"]}).status == 401
+    assert call("GET", "/api/auth/me", token=newer["access_token"]).status == 401  # access tokens died too
+
+
+def test_refresh_unknown_token_and_missing_field():
+    assert call("POST", "/api/auth/refresh", {"refreshToken": "x" * 43}).status == 401
+    missing = call("POST", "/api/auth/refresh", {})
+    assert missing.status == 400 and missing.json["details"][0]["field"] == "refreshToken"
+
+
+def test_signout_revokes_session_and_access_token():
+    session = session_for()
+    out = call("POST", "/api/auth/signout", {}, token=session["access_token"])
+    assert out.status == 200, out
+    assert out.data == {"signedOut": True, "revokedSessions": 1}
+    assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401
+    assert call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]}).status == 401
+
+
+def test_signout_all_devices():
+    session_for()
+    second = signin().data["session"]
+    third = signin().data["session"]
+    out = call("POST", "/api/auth/signout", {"allDevices": True}, token=third["access_token"])
+    assert out.data["revokedSessions"] == 3
+    assert call("GET", "/api/auth/me", token=second["access_token"]).status == 401

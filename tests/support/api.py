@@ -1,0 +1,53 @@
+"""A small client over ``invoke``: call a function's route through Mangum like API Gateway would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.lambda_invoke import Reply, http_event, invoke
+
+# Which function serves which path (the template routes the same way).
+PATHS = {
+    "/api/auth/signup": "auth_signup",
+    "/api/auth/signin": "auth_signin",
+    "/api/auth/refresh": "auth_refresh",
+    "/api/auth/signout": "auth_signout",
+    "/api/auth/me": "auth_me",
+    "/api/health": "health",
+    "/api/monitoring/health": "monitoring_health",
+}
+
+
+def call(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    function: str | None = None,
+    **kwargs: Any,
+) -> Reply:
+    all_headers = dict(headers or {})
+    if token is not None:
+        all_headers["authorization"] = f"Bearer {token}"
+    event = http_event(method, path, body=body, headers=all_headers, **kwargs)
+    return invoke(function or PATHS.get(path, "fallback"), event)
+
+
+STRONG_PASSWORD = "correct horse battery staple"
+
+
+def signup(email: str = "ana@example.com", password: str = STRONG_PASSWORD, **extra: Any) -> Reply:
+    return call("POST", "/api/auth/signup", {"email": email, "password": password, **extra})
+
+
+def signin(email: str = "ana@example.com", password: str = STRONG_PASSWORD, **kwargs: Any) -> Reply:
+    return call("POST", "/api/auth/signin", {"email": email, "password": password}, **kwargs)
+
+
+def session_for(email: str = "ana@example.com") -> dict[str, Any]:
+    """Sign up (verification is off in the local stack) and return the session."""
+    reply = signup(email)
+    assert reply.status == 201, reply
+    return reply.data["session"]  # type: ignore[no-any-return]
