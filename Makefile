@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := layers/common/python:.
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint format typecheck unit validate openapi build deploy bench invoke migrate seed clean
+.PHONY: install run test lint format typecheck unit validate openapi build deploy bench invoke migrate admin clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ openapi: $(STAMP)
 ## invoke: run one handler in-process with an event, like `sam local invoke` (FUNCTION=name EVENT=path)
 invoke: $(STAMP)
 	$(PY) -m infra.local.invoke $(FUNCTION) $(EVENT)
+
+## admin: operator commands against the running local stack, e.g. ARGS="set-tier demo@describe-it.local basic"
+admin: $(STAMP)
+	$(PY) -m infra.local.admin $(ARGS)
 
 migrate: $(STAMP)
 	$(PY) -m describe_it.db.migrate $(or $(CMD),up)

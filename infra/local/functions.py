@@ -33,3 +33,17 @@ def http_functions() -> dict[str, ModuleType]:
     """Functions that serve HTTP routes (they export a ``router``)."""
     loaded = {name: load_function(name) for name in names()}
     return {name: module for name, module in loaded.items() if hasattr(module, "router")}
+
+
+class LambdaContext:
+    """The parts of the Lambda context object that Mangum and Powertools read."""
+
+    function_name = "local"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local"
+    aws_request_id = "local-request-id"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000

@@ -31,6 +31,7 @@ def main() -> int:
     running = local_stack.start("describeit")
     env = {**running.env, "API_BASE_URL": f"http://{host}:{port}", "CORS_ALLOWED_ORIGINS": _origins()}
     local_stack.export(env)
+    local_stack.publish(env)
     from describe_it.db.seed import seed
 
     counts = seed(running.admin_dsn())
@@ -48,6 +49,7 @@ def main() -> int:
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)  # type: ignore[arg-type]
     finally:
+        local_stack.unpublish()
         running.stop()
         print("Stopped.", flush=True)
     return 0

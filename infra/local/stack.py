@@ -128,3 +128,20 @@ def export(env: dict[str, str]) -> None:
     get_settings.cache_clear()
     close_pools()
     reset_clients()
+
+
+RUN_ENV = LOCAL_DIR / "run.env.json"
+
+
+def publish(env: dict[str, str]) -> None:
+    """Let `make invoke` attach to this running stack (removed again by ``unpublish``)."""
+    RUN_ENV.write_text(json.dumps(env))
+    RUN_ENV.chmod(0o600)
+
+
+def unpublish() -> None:
+    RUN_ENV.unlink(missing_ok=True)
+
+
+def attach() -> dict[str, str] | None:
+    return json.loads(RUN_ENV.read_text()) if RUN_ENV.exists() else None

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.local.functions import load_function
+from infra.local.functions import LambdaContext, load_function
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-__all__ = ["Reply", "event_file", "http_event", "invoke", "load_function"]
+__all__ = ["LambdaContext", "Reply", "event_file", "http_event", "invoke", "load_function"]
 
 
 def http_event(
@@ -58,17 +58,6 @@ def http_event(
         "body": text,
         "isBase64Encoded": encoded,
     }
-
-
-class LambdaContext:
-    function_name = "test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "lambda-request-id"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
 
 
 class Reply:

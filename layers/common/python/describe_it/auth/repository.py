@@ -162,3 +162,62 @@ def queue_email(conn: Conn, user_id: UUID, to: str, template: str, locale: str, 
     ).fetchone()
     assert row is not None
     return row["id"]  # type: ignore[no-any-return]
+
+
+def find_action_token(conn: Conn, token_hash: bytes, purpose: str) -> Row | None:
+    return conn.execute(
+        """SELECT id, user_id, email::text AS email, expires_at, used_at, revoked_at
+             FROM auth_action_tokens WHERE token_hash = %s AND purpose = %s FOR UPDATE""",
+        [token_hash, purpose],
+    ).fetchone()
+
+
+def use_action_token(conn: Conn, token_id: UUID) -> None:
+    conn.execute("UPDATE auth_action_tokens SET used_at = now() WHERE id = %s", [token_id])
+
+
+def mark_email_verified(conn: Conn, user_id: UUID) -> Row:
+    row = conn.execute(
+        f"""UPDATE users SET email_verified_at = coalesce(email_verified_at, now())
+             WHERE id = %s RETURNING {USER_COLUMNS}""",
+        [user_id],
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def set_password(conn: Conn, user_id: UUID, password_hash: str) -> Row:
+    row = conn.execute(
+        f"""UPDATE users SET password_hash = %s, password_changed_at = now(), failed_login_count = 0,
+                  locked_until = NULL
+             WHERE id = %s RETURNING {USER_COLUMNS}""",
+        [password_hash, user_id],
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def update_profile(conn: Conn, user_id: UUID, changes: Row) -> Row:
+    columns = {
+        "username": "username",
+        "full_name": "full_name",
+        "avatar_url": "avatar_url",
+        "time_zone": "time_zone",
+        "spanish_level": "spanish_level",
+        "ui_language": "ui_language",
+    }
+    assignments = ", ".join(f"{columns[k]} = %({k})s" for k in changes if k in columns)
+    if not assignments:
+        found = get_user(conn, user_id)
+        assert found is not None
+        return found
+    row = conn.execute(
+        f"UPDATE users SET {assignments} WHERE id = %(user_id)s RETURNING {USER_COLUMNS}",
+        {**changes, "user_id": user_id},
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def delete_user(conn: Conn, user_id: UUID) -> None:
+    conn.execute("DELETE FROM users WHERE id = %s", [user_id])

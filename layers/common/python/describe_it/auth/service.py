@@ -51,7 +51,7 @@ FAMILY_TTL = timedelta(days=90)
 REUSE_GRACE = timedelta(seconds=10)  # a parallel refresh of the same token is not an attack
 LOCK_AFTER = 10
 LOCK_SECONDS = 15 * 60
-VERIFY_TTL_S = 24 * 3600
+ACTION_TTL_S = {"verify_email": 24 * 3600, "reset_password": 30 * 60}
 
 SIGNIN_PER_IP_EMAIL = Rule("auth-signin", 10, 15 * 60)
 SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
@@ -82,7 +82,7 @@ class AuthService:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    def _email_key(self, email: str) -> str:
+    def email_key(self, email: str) -> str:
         secret = self._settings.ip_hash_secret.get_secret_value().encode()
         return hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -94,6 +94,7 @@ class AuthService:
         password_hash = hash_password(req.password)  # before the transaction: it takes ~20 ms
         import psycopg
 
+        queued = False
         try:
             with transaction("auth") as conn:
                 if req.username and repo.username_taken(conn, req.username):
@@ -109,6 +110,7 @@ class AuthService:
                     repo.queue_email(
                         conn, existing["id"], existing["email"], "account_exists", existing["ui_language"], {}
                     )
+                    queued = True
                     return 202, SignupResult(needs_email_confirmation=True)
                 row = repo.insert_user(
                     conn,
@@ -124,25 +126,25 @@ class AuthService:
                     },
                 )
                 if verify:
-                    self._queue_verification(conn, row)
+                    send_action_link(conn, self._settings, row, "verify_email")
+                    queued = True
                     return 202, SignupResult(needs_email_confirmation=True)
-                session = self._open_session(conn, row, remember_me=True, client=client)
+                session = self.open_session(conn, row, remember_me=True, client=client)
                 return 201, SignupResult(needs_email_confirmation=False, user=User.from_row(row), session=session)
         except psycopg.errors.UniqueViolation as exc:  # a concurrent sign-up with the same e-mail or username
             if verify and "email" in str(exc.diag.constraint_name or ""):
                 return 202, SignupResult(needs_email_confirmation=True)
             raise _duplicate_email() from exc
+        finally:
+            if queued:
+                from describe_it.email.outbox import kick
 
-    def _queue_verification(self, conn: repo.Conn, row: dict[str, Any]) -> None:
-        token = new_refresh_token()
-        repo.issue_action_token(conn, row["id"], "verify_email", row["email"], hash_token(token), VERIFY_TTL_S)
-        link = f"{self._settings.api_base_url}/api/auth/verify-email?token={token}"
-        repo.queue_email(conn, row["id"], row["email"], "verify_email", row["ui_language"], {"link": link})
+                kick()
 
     # --- sign-in --------------------------------------------------------------------------------
 
     def signin(self, req: SigninRequest, client: Client) -> AuthResult:
-        email_key = self._email_key(req.email)
+        email_key = self.email_key(req.email)
         charge(f"{client.key}#{email_key}", [SIGNIN_PER_IP_EMAIL], fail_open=False)
         charge(client.key, [SIGNIN_PER_IP], fail_open=False)
         with transaction("auth") as conn:
@@ -169,7 +171,7 @@ class AuthService:
         rehash = hash_password(req.password) if needs_rehash(row["password_hash"]) else None
         with transaction("auth") as conn:
             row = repo.record_login(conn, row["id"], rehash)
-            session = self._open_session(conn, row, remember_me=req.remember_me, client=client)
+            session = self.open_session(conn, row, remember_me=req.remember_me, client=client)
         return AuthResult(user=User.from_row(row), session=session)
 
     def _refuse_unknown_email(self, email_key: str, password: str) -> NoReturn:
@@ -184,7 +186,7 @@ class AuthService:
         lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
         raise InvalidCredentials()
 
-    def _open_session(self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client) -> Session:
+    def open_session(self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client) -> Session:
         now = self._now()
         family_id = uuid4()
         lifetime = REFRESH_TTL if remember_me else REFRESH_TTL_SHORT
@@ -269,7 +271,7 @@ class AuthService:
         # Reuse of a rotated token: the family is revoked (committed above), then the caller is refused.
         assert outcome == "reuse"
         logger.warning("refresh token reuse detected; family revoked", extra={"family_id": str(token["family_id"])})
-        _mark_revoked([token["family_id"]])
+        mark_revoked([token["family_id"]])
         raise InvalidToken("Refresh token reuse detected; please sign in again")
 
     # --- sign-out -------------------------------------------------------------------------------
@@ -291,7 +293,7 @@ class AuthService:
                 families = [principal.session_id] if principal.session_id else []
             revoked = repo.revoke_families(conn, families, "signout") if families else 0
         # Also when the rows were already revoked: a retried sign-out re-writes the markers.
-        _mark_revoked(families)
+        mark_revoked(families)
         return SignoutResult(revoked_sessions=revoked)
 
     # --- the current user -----------------------------------------------------------------------
@@ -305,11 +307,22 @@ class AuthService:
         return User.from_row(row)
 
 
-def _mark_revoked(families: list[UUID]) -> None:
+def mark_revoked(families: list[UUID]) -> None:
     from describe_it.runtime.revocations import revoke_family
 
     for family in families:
         revoke_family(family)
+
+
+def send_action_link(conn: repo.Conn, settings: Settings, user: dict[str, Any], purpose: str) -> None:
+    """Issue a single-use token (revoking the previous one) and queue the e-mail that carries it."""
+    token = new_refresh_token()
+    repo.issue_action_token(conn, user["id"], purpose, user["email"], hash_token(token), ACTION_TTL_S[purpose])
+    if purpose == "verify_email":  # the API verifies, then redirects to the frontend
+        link = f"{settings.api_base_url.rstrip('/')}/api/auth/verify-email?token={token}"
+    else:  # the frontend's form posts the token with the new password
+        link = f"{settings.app_base_url.rstrip('/')}/reset-password?token={token}"
+    repo.queue_email(conn, user["id"], user["email"], purpose, user["ui_language"], {"link": link})
 
 
 def _duplicate_email() -> Conflict:

@@ -1,0 +1,172 @@
+"""`make bench`: cold starts of every function and warm latency through Mangum; writes bench/results.json.
+
+Cold start = a fresh interpreter that imports the function's app and serves its first request
+(median of RUNS), beside the bare import of the third-party packages that request loaded, measured
+the same way. Warm = WARM_CALLS invocations of one handler in one process. Copy the printed table
+into bench/RESULTS.md with the machine and the date.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from infra.local import stack as local_stack
+from infra.local.functions import LambdaContext, load_function, names
+from tests.support.lambda_invoke import EVENTS, http_event
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "1000"))
+PASSWORD = "correct horse battery staple"
+SKIP = {"migrate"}  # a CloudFormation custom resource: its cost is the migrations, not the handler
+
+
+def _signin(email: str, ip: str) -> dict[str, Any]:
+    reply = load_function("auth_signin").lambda_handler(
+        http_event("POST", "/api/auth/signin", body={"email": email, "password": PASSWORD}, source_ip=ip),
+        LambdaContext(),
+    )
+    return json.loads(reply["body"])["data"]["session"]  # type: ignore[no-any-return]
+
+
+def _user_token(index: int) -> str:
+    email = f"warm-{index}@example.com"
+    load_function("auth_signup").lambda_handler(
+        http_event("POST", "/api/auth/signup", body={"email": email, "password": PASSWORD}, source_ip=f"198.20.0.{index + 1}"),
+        LambdaContext(),
+    )
+    return str(_signin(email, f"198.20.1.{index + 1}")["access_token"])
+
+
+def event_for(function: str, run: int, email: str) -> dict[str, Any]:
+    ip = f"198.18.{run // 250}.{run % 250 + 1}"
+    if function == "auth_signup":
+        body = {"email": f"bench-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
+        return http_event("POST", "/api/auth/signup", body=body, source_ip=ip)
+    if function == "auth_signin":
+        return http_event("POST", "/api/auth/signin", body={"email": email, "password": PASSWORD}, source_ip=ip)
+    if function == "auth_refresh":
+        token = _signin(email, ip)["refresh_token"]
+        return http_event("POST", "/api/auth/refresh", body={"refreshToken": token}, source_ip=ip)
+    if function in ("auth_me", "auth_signout"):
+        access = _signin(email, ip)["access_token"]
+        method, path = ("GET", "/api/auth/me") if function == "auth_me" else ("POST", "/api/auth/signout")
+        return http_event(method, path, body={} if method == "POST" else None, headers={"authorization": f"Bearer {access}"}, source_ip=ip)
+    if function == "fallback":
+        return http_event("GET", "/api/no-such-route", source_ip=ip)
+    cases = sorted((EVENTS / function).glob("*.json"))
+    if not cases:
+        raise SystemExit(f"no event for {function}")
+    return json.loads(cases[0].read_text())  # type: ignore[no-any-return]
+
+
+def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.cold_start_probe", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def cold_starts(env: dict[str, str], email: str) -> list[dict[str, Any]]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for function in names():
+            if function in SKIP:
+                continue
+            runs, bare = [], []
+            for run in range(RUNS):
+                path = Path(tmp) / f"{function}-{run}.json"
+                path.write_text(json.dumps(event_for(function, run, email)))
+                result = probe([function, str(path)], env)
+                runs.append(result)
+                bare.append(probe([function, str(path), "--bare", json.dumps(result["third_party"])], env)["import_ms"])
+            cold = statistics.median(r["cold_ms"] for r in runs)
+            floor = statistics.median(bare)
+            rows.append(
+                {
+                    "function": function,
+                    "status": runs[-1]["status"],
+                    "import_ms": round(statistics.median(r["import_ms"] for r in runs), 1),
+                    "first_request_ms": round(statistics.median(r["first_request_ms"] for r in runs), 1),
+                    "cold_ms": round(cold, 1),
+                    "bare_third_party_ms": round(floor, 1),
+                    "own_code_ms": round(cold - floor, 1),
+                }
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+def warm(function: str, make_event: Any) -> dict[str, Any]:
+    handler = load_function(function).lambda_handler
+    context = LambdaContext()
+    for _ in range(20):
+        handler(make_event(), context)
+    timings = []
+    for _ in range(WARM_CALLS):
+        event = make_event()
+        started = time.perf_counter()
+        response = handler(event, context)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response["statusCode"] == 200, response
+    timings.sort()
+    return {
+        "function": function,
+        "calls": WARM_CALLS,
+        "median_ms": round(statistics.median(timings), 3),
+        "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+    }
+
+
+def main() -> int:
+    running = local_stack.start("describeit_bench", fresh=True)
+    env = {**os.environ, **running.env, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
+    local_stack.export(running.env)
+    try:
+        email = "bench@example.com"
+        signup = load_function("auth_signup").lambda_handler(
+            http_event("POST", "/api/auth/signup", body={"email": email, "password": PASSWORD}, source_ip="198.19.0.1"),
+            LambdaContext(),
+        )
+        assert signup["statusCode"] == 201, signup
+        cold = cold_starts(env, email)
+        # Several users, so 1,000 calls in a minute stay under one user's burst limit (240/min).
+        tokens = itertools.cycle([_user_token(i) for i in range(WARM_CALLS // 150 + 1)])
+        warm_rows = [
+            warm("health", lambda: http_event("GET", "/api/health")),
+            warm("auth_me", lambda: http_event("GET", "/api/auth/me", headers={"authorization": f"Bearer {next(tokens)}"})),
+        ]
+        for row in warm_rows:
+            print(row, flush=True)
+        results = {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
+            "runs": RUNS,
+            "cold": cold,
+            "warm": warm_rows,
+        }
+        (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

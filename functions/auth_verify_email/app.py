@@ -1,0 +1,43 @@
+"""/api/auth/verify-email — confirm an address with the e-mailed token (POST), or by the link (GET → 303)."""
+
+from fastapi import Depends, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from describe_it.auth.flow_models import TokenRequest, VerifiedResult
+from describe_it.auth.flows import AccountFlows, get_account_flows
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.deps import client_of
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.policy import KB, policy
+
+router = api_router()
+
+
+@router.post(
+    "/api/auth/verify-email",
+    response_model=Envelope[VerifiedResult],
+    responses=errors(400, 413, 415, 429, 503),
+    openapi_extra=policy(auth="none", body_limit=8 * KB),
+)
+def verify_email(body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)) -> Response:
+    return ok(request, flows.verify_email(body.token, client_of(request)))
+
+
+@router.get(
+    "/api/auth/verify-email",
+    status_code=303,
+    responses={303: {"description": "Redirect to the app with ?auth=verified or ?auth=verify_failed"}},
+    openapi_extra=policy(auth="none"),
+)
+def verify_email_link(
+    request: Request,
+    token: str | None = Query(None, max_length=256),
+    flows: AccountFlows = Depends(get_account_flows),
+) -> Response:
+    target = flows.verify_email_redirect(token, client_of(request))
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+app = create_app(router)
+lambda_handler = make_handler(app)
