@@ -26,7 +26,7 @@ class FakeClock:
         self.now += seconds
 
 
-def _table(endpoint: str, *, timeout: float = 2.0, attempts: int = 2) -> Any:
+def _table(endpoint: str, *, timeout: float = 2.0, attempts: int = 2, session: Any = None) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -34,7 +34,7 @@ def _table(endpoint: str, *, timeout: float = 2.0, attempts: int = 2) -> Any:
 
     settings = get_settings()
     config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": attempts})
-    session = boto3.session.Session(region_name=settings.aws_region)
+    session = session or boto3.session.Session(region_name=settings.aws_region)
     return session.resource("dynamodb", endpoint_url=endpoint, config=config).Table(settings.state_table)
 
 
@@ -53,17 +53,22 @@ def table(dynamo: Stack) -> Any:
 
 @pytest.fixture
 def per_thread_tables(dynamo: Stack) -> Callable[[], Any]:
-    """A table factory giving each thread its own boto3 session: resources are not thread-safe,
-    and separate sessions behave like separate Lambda functions."""
+    """A table factory giving each thread its own Table resource and HTTP connection, like separate
+    Lambda functions (boto3 resources are not thread-safe). They are built from one session, under a
+    lock, because building a session per thread costs more than the test itself."""
+    import boto3
+
     from describe_it.settings import get_settings
 
     endpoint = get_settings().aws_endpoint_url
     assert endpoint
-    local = threading.local()
+    session = boto3.session.Session(region_name=get_settings().aws_region)
+    local, lock = threading.local(), threading.Lock()
 
     def factory() -> Any:
         if not hasattr(local, "table"):
-            local.table = _table(endpoint)
+            with lock:
+                local.table = _table(endpoint, session=session)
         return local.table
 
     return factory

@@ -24,6 +24,7 @@ def test_exactly_the_limit_of_50_concurrent_requests_pass(
 
     def request(_: int) -> Decision:
         limiter = RateLimiter(per_thread_tables, clock=clock)
+        per_thread_tables()  # connect before the race, so the race is between requests
         start.wait()
         return limiter.hit("u:concurrent", [rule], fail_open=False)
 

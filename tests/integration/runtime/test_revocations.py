@@ -1,0 +1,94 @@
+"""Revoked refresh-token families (spec §2.1) against the real moto server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from describe_it.errors import DependencyDown
+from describe_it.runtime import revocations
+from describe_it.runtime.revocations import Revocations
+from infra.local.stack import Stack
+from tests.integration.runtime.conftest import FakeClock, Switch
+
+
+def test_a_revoked_family_is_seen_by_every_function(table: Any, clock: FakeClock) -> None:
+    sid, other = uuid4(), uuid4()
+    Revocations(lambda: table, clock=clock).revoke_family(sid)
+
+    checker = Revocations(lambda: table, clock=clock)
+    assert checker.is_revoked(sid) is True
+    assert checker.is_revoked(other) is False
+
+    item = table.get_item(Key={"pk": f"revoked#{sid}"})["Item"]
+    assert int(item["ttl"]) == int(clock.now) + 3900
+
+
+def test_a_not_revoked_answer_is_trusted_for_at_most_30_s(table: Any, clock: FakeClock) -> None:
+    sid = uuid4()
+    api = Revocations(lambda: table, clock=clock)
+    assert api.is_revoked(sid) is False  # cached by this warm function
+
+    Revocations(lambda: table, clock=clock).revoke_family(sid)  # sign-out, in the auth function
+    clock.advance(29)
+    assert api.is_revoked(sid) is False
+    clock.advance(1)
+    assert api.is_revoked(sid) is True
+
+
+def test_a_revoked_answer_is_kept_until_the_item_expires(table: Any, clock: FakeClock) -> None:
+    sid = uuid4()
+    Revocations(lambda: table, clock=clock).revoke_family(sid, ttl_s=600)
+    api = Revocations(lambda: table, clock=clock)
+    assert api.is_revoked(sid) is True
+
+    table.delete_item(Key={"pk": f"revoked#{sid}"})
+    clock.advance(599)
+    assert api.is_revoked(sid) is True  # no read needed: it cannot become un-revoked
+    clock.advance(1)
+    assert api.is_revoked(sid) is False
+
+
+def test_an_expired_item_still_in_the_table_is_ignored(table: Any, clock: FakeClock) -> None:
+    sid = uuid4()
+    Revocations(lambda: table, clock=clock).revoke_family(sid, ttl_s=60)
+    clock.advance(60)
+    assert "Item" in table.get_item(Key={"pk": f"revoked#{sid}"})
+    assert Revocations(lambda: table, clock=clock).is_revoked(sid) is False
+
+
+def test_during_an_outage_only_known_answers_are_given(switch: Switch, clock: FakeClock) -> None:
+    known, unknown = uuid4(), uuid4()
+    api = Revocations(switch, clock=clock)
+    assert api.is_revoked(known) is False
+
+    switch.down = True
+    clock.advance(300)
+    assert api.is_revoked(known) is False  # the last answer this function saw
+    with pytest.raises(DependencyDown) as raised:
+        api.is_revoked(unknown)  # never checked: refuse rather than accept blindly
+    assert raised.value.status == 503
+
+
+def test_revoking_without_dynamodb_is_an_error(dead_table: Callable[[], Any], clock: FakeClock) -> None:
+    with pytest.raises(DependencyDown):
+        Revocations(dead_table, clock=clock).revoke_family(uuid4())
+
+
+@pytest.fixture
+def default_revocations(dynamo: Stack) -> Iterator[None]:
+    revocations.clear_local_cache()
+    yield
+    revocations.clear_local_cache()
+
+
+def test_the_module_functions_use_the_configured_table(default_revocations: None) -> None:
+    sid = uuid4()
+    assert revocations.is_revoked(sid) is False
+    revocations.revoke_family(sid)
+    assert revocations.is_revoked(sid) is True  # the writer's own cache is updated at once
+    revocations.clear_local_cache()
+    assert revocations.is_revoked(sid) is True
