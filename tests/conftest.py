@@ -9,7 +9,8 @@ import pytest
 
 from infra.local import stack as local_stack
 
-TEST_DATABASE = "describeit_test"
+# One database per test run, so parallel runs on one machine never drop each other's data.
+TEST_DATABASE = f"describeit_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,7 @@ def stack() -> Iterator[local_stack.Stack]:
         from describe_it.db.pool import close_pools
 
         close_pools()
+        local_stack.drop_database(running.server, TEST_DATABASE)
         running.stop()
         os.environ.clear()
         os.environ.update(saved)
@@ -51,3 +53,22 @@ def dynamo(stack: local_stack.Stack) -> Iterator[local_stack.Stack]:
 def clean(db: local_stack.Stack, dynamo: local_stack.Stack) -> local_stack.Stack:
     """Both stores empty: what most HTTP tests want."""
     return db
+
+
+@pytest.fixture
+def mailbox(monkeypatch: pytest.MonkeyPatch):
+    """E-mail is queued and drained for real; the last hop delivers here instead of SES/console."""
+    from describe_it.email import outbox
+    from tests.support.mail import Mailbox
+
+    box = Mailbox()
+    monkeypatch.setattr(outbox, "get_sender", lambda: box)
+    return box
+
+
+@pytest.fixture
+def verification_required(monkeypatch: pytest.MonkeyPatch):
+    """Sign-in needs a verified address (the AWS default; the local stack turns it off)."""
+    from describe_it.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "auth_require_verified_email", True)

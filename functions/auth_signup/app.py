@@ -3,7 +3,7 @@
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from describe_it.auth.models import SignupRequest, SignupResult
+from describe_it.auth.models import SignupPending, SignupRequest, SignupResult
 from describe_it.auth.service import AuthService, get_auth_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import client_of
@@ -18,7 +18,10 @@ router = api_router()
     "/api/auth/signup",
     status_code=201,
     response_model=Envelope[SignupResult],
-    responses={202: {"description": "Verification e-mail sent (new or existing address)"}, **errors(400, 409, 413, 415, 429, 503)},
+    responses={
+        202: {"model": Envelope[SignupPending], "description": "Verification e-mail sent (new or existing address)"},
+        **errors(400, 409, 413, 415, 429, 503),
+    },
     openapi_extra=policy(auth="none", body_limit=8 * KB, idempotent=True),
 )
 def signup(body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)) -> Response:

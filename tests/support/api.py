@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from tests.support.lambda_invoke import Reply, http_event, invoke
 
-# Which function serves which path (the template routes the same way).
-PATHS = {
-    "/api/auth/signup": "auth_signup",
-    "/api/auth/signin": "auth_signin",
-    "/api/auth/refresh": "auth_refresh",
-    "/api/auth/signout": "auth_signout",
-    "/api/auth/me": "auth_me",
-    "/api/health": "health",
-    "/api/monitoring/health": "monitoring_health",
-}
+
+@cache
+def _routes() -> dict[str, str]:
+    """Which function serves which path: read from template.yaml, as API Gateway routes it."""
+    from infra.local.cfn import load_template
+
+    routes: dict[str, str] = {}
+    for props in (r["Properties"] for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::Function"):
+        function = props["CodeUri"].rstrip("/").split("/")[-1]
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] == "HttpApi" and "Path" in event["Properties"]:
+                routes[event["Properties"]["Path"]] = function
+    return routes
 
 
 def call(
@@ -32,7 +36,7 @@ def call(
     if token is not None:
         all_headers["authorization"] = f"Bearer {token}"
     event = http_event(method, path, body=body, headers=all_headers, **kwargs)
-    return invoke(function or PATHS.get(path, "fallback"), event)
+    return invoke(function or _routes().get(path, "fallback"), event)
 
 
 STRONG_PASSWORD = "correct horse battery staple"

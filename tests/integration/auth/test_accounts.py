@@ -46,12 +46,12 @@ def test_signup_duplicate_username_is_409():
     ("body", "field", "message"),
     [
         ({"email": "not-an-email", "password": STRONG_PASSWORD}, "email", "Invalid email address"),
-        ({"email": "a@example.com", "password": "short"}, None, "Password must be at least 8 characters"),
-        ({"email": "a@example.com", "password": "password123"}, None, "Password is too common"),
-        ({"email": "a@example.com", "password": "a@example.com"}, None, "Password must not be your email address"),
+        ({"email": "a@example.com", "password": "short"}, "password", "Password must be at least 8 characters"),
+        ({"email": "a@example.com", "password": "password123"}, "password", "Password is too common"),
+        ({"email": "a@example.com", "password": "a@example.com"}, "password", "Password must not be your email address"),
         (
             {"email": "a@example.com", "password": STRONG_PASSWORD, "confirmPassword": "other thing"},
-            None,
+            "confirmPassword",
             "Passwords do not match",
         ),
         ({"email": "a@example.com", "password": STRONG_PASSWORD, "timeZone": "Mars/Olympus"}, "timeZone", "Unknown time zone"),

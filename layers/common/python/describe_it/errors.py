@@ -6,7 +6,8 @@ Each class carries the API error code and HTTP status of spec §1.3, so the mapp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 
@@ -17,7 +18,7 @@ class Detail:
     field: str | None
     message: str
     code: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclass_field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "message": self.message, "code": self.code, **self.extra}

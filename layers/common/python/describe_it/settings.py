@@ -13,7 +13,7 @@ from typing import Literal
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 API_VERSION = "3.0.0"
@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     db_auth_secret_arn: str | None = None
     db_admin_secret_arn: str | None = None
     db_host_override: str | None = None  # the RDS Proxy endpoint, when the secret names the instance
+    # Migrations and role bootstrap (operator steps): an admin DSN locally, the RDS master secret in AWS.
+    db_migrate_url: SecretStr | None = None
+    db_master_secret_arn: str | None = None
     db_connect_timeout_s: float = 3.0
     db_pool_max_size: int = 2
 
@@ -75,11 +78,27 @@ class Settings(BaseSettings):
     ip_hash_secret: SecretStr = SecretStr("local-ip-hash-secret")
     trusted_proxy_hops: int = 0
 
+    # E-mail: "console" prints (local stack), "ses" sends through Amazon SES.
+    email_sender: Literal["console", "ses"] = "console"
+    email_from: str = "Describe It <no-reply@describe-it.local>"
+    email_sender_function: str | None = None  # the email_sender Lambda, invoked after a commit
+
     # Providers (configuration only; the AI and image routes come later)
     anthropic_api_key: SecretStr | None = None
     unsplash_access_key: SecretStr | None = None
     ai_daily_token_budget: int = 2_000_000  # server-key tokens per UTC day (0 = no budget)
     demo_mode: bool = False
+    # Base URLs are settings so tests can point them at a fake provider on loopback.
+    anthropic_base_url: str = "https://api.anthropic.com"
+    unsplash_base_url: str = "https://api.unsplash.com"
+
+    # Users' own provider keys (spec §14.3): KMS envelope encryption in AWS (the template names the
+    # variable USER_KEYS_KMS_KEY_ID), else AES-256-GCM with a key file (local stack only).
+    api_keys_kms_key_id: str | None = Field(
+        None, validation_alias=AliasChoices("API_KEYS_KMS_KEY_ID", "USER_KEYS_KMS_KEY_ID")
+    )
+    api_keys_local_key_file: str | None = None
+    api_keys_validate_timeout_s: float = 5.0  # the cheap provider call of /api/settings/apikeys/validate
 
     # Observability
     log_level: str = "INFO"

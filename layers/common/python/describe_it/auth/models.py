@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from describe_it.auth.passwords import MAX_LENGTH, MIN_LENGTH, normalise
 from describe_it.models import ApiModel, SafeText, Text, Timestamp
@@ -98,12 +98,17 @@ class SignupRequest(ApiModel):
     def _tz(cls, value: str) -> str:
         return check_time_zone(value)
 
-    @model_validator(mode="after")
-    def _passwords(self) -> SignupRequest:
-        if self.confirm_password is not None and self.confirm_password != self.password:
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        return check_new_password(value, info.data.get("email"))
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _confirm(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and "password" in info.data and value != info.data["password"]:
             raise ValueError("Passwords do not match")
-        check_new_password(self.password, self.email)
-        return self
+        return value
 
 
 class SigninRequest(ApiModel):
@@ -189,10 +194,18 @@ class Session(ApiModel):
     refresh_expires_at: int = Field(serialization_alias="refresh_expires_at")
 
 
+class SignupPending(ApiModel):
+    """202: a verification e-mail is on its way (for new and existing addresses alike)."""
+
+    needs_email_confirmation: Literal[True] = True
+
+
 class SignupResult(ApiModel):
-    needs_email_confirmation: bool
-    user: User | None = None
-    session: Session | None = None
+    """201: verification is off, so the account is ready and signed in."""
+
+    needs_email_confirmation: Literal[False] = False
+    user: User
+    session: Session
 
 
 class AuthResult(ApiModel):

@@ -23,6 +23,7 @@ from describe_it.auth.models import (
     SigninRequest,
     SignoutRequest,
     SignoutResult,
+    SignupPending,
     SignupRequest,
     SignupResult,
     User,
@@ -88,7 +89,7 @@ class AuthService:
 
     # --- sign-up --------------------------------------------------------------------------------
 
-    def signup(self, req: SignupRequest, client: Client) -> tuple[int, SignupResult]:
+    def signup(self, req: SignupRequest, client: Client) -> tuple[int, SignupResult | SignupPending]:
         charge(client.key, [SIGNUP_PER_IP], fail_open=False)
         verify = self._settings.auth_require_verified_email
         password_hash = hash_password(req.password)  # before the transaction: it takes ~20 ms
@@ -111,7 +112,7 @@ class AuthService:
                         conn, existing["id"], existing["email"], "account_exists", existing["ui_language"], {}
                     )
                     queued = True
-                    return 202, SignupResult(needs_email_confirmation=True)
+                    return 202, SignupPending()
                 row = repo.insert_user(
                     conn,
                     {
@@ -128,12 +129,12 @@ class AuthService:
                 if verify:
                     send_action_link(conn, self._settings, row, "verify_email")
                     queued = True
-                    return 202, SignupResult(needs_email_confirmation=True)
+                    return 202, SignupPending()
                 session = self.open_session(conn, row, remember_me=True, client=client)
-                return 201, SignupResult(needs_email_confirmation=False, user=User.from_row(row), session=session)
+                return 201, SignupResult(user=User.from_row(row), session=session)
         except psycopg.errors.UniqueViolation as exc:  # a concurrent sign-up with the same e-mail or username
             if verify and "email" in str(exc.diag.constraint_name or ""):
-                return 202, SignupResult(needs_email_confirmation=True)
+                return 202, SignupPending()
             raise _duplicate_email() from exc
         finally:
             if queued:

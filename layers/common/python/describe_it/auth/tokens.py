@@ -48,9 +48,13 @@ class IssuedToken:
 
 class TokenIssuer:
     def __init__(self, private_pem: str, kid: str, issuer: str, audience: str) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
         from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-        self._key = load_pem_private_key(private_pem.encode(), password=None)
+        key = load_pem_private_key(private_pem.encode(), password=None)
+        if not isinstance(key, EllipticCurvePrivateKey):
+            raise ValueError("the signing key must be an EC (P-256) key")
+        self._key = key
         self._kid = kid
         self._issuer = issuer
         self._audience = audience

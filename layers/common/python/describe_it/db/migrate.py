@@ -103,7 +103,9 @@ def discover(directory: Path | None = None) -> list[Migration]:
             raise MigrationError(f"{path.name}: migration files must be named NNNN_name.sql (lower case)")
         version = int(match.group(1))
         if version in found:
-            raise MigrationError(f"{path.name}: version {version:04d} is already used by {found[version].path.name}")
+            raise MigrationError(
+                f"{path.name}: version {version:04d} is already used by {found[version].path.name}"
+            )
         checksum = hashlib.sha256(path.read_bytes()).hexdigest()
         found[version] = Migration(version, path.stem, path, checksum)
     return [found[v] for v in sorted(found)]
@@ -141,6 +143,7 @@ def bootstrap_roles(admin_dsn: str, passwords: dict[str, str] | None = None) -> 
     Passwords are sent as SCRAM verifiers computed here, so the clear text never reaches the server
     (nor its statement log).
     """
+    import psycopg
     from psycopg import sql
 
     passwords = passwords or {}
@@ -150,23 +153,36 @@ def bootstrap_roles(admin_dsn: str, passwords: dict[str, str] | None = None) -> 
     if any(not password for password in passwords.values()):
         raise ValueError("empty password")
     with _connect(admin_dsn) as conn:
-        conn.execute(ROLES_SQL.read_text(encoding="utf-8"))
-        for role, password in sorted(passwords.items()):
-            verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
-            conn.execute(
-                sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(verifier.decode()))
-            )
+        try:
+            conn.execute(ROLES_SQL.read_text(encoding="utf-8"))
+            for role, password in sorted(passwords.items()):
+                verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(role), sql.Literal(verifier.decode())
+                    )
+                )
+        except psycopg.Error as exc:
+            raise MigrationError(f"role bootstrap failed (the admin needs CREATEROLE): {exc}") from exc
 
 
 # --- migrate -----------------------------------------------------------------------------------------
 
 
 def _ensure_ledger(conn: Connection[Any]) -> None:
+    import psycopg
+
     with conn.transaction():
         _set_owner_role(conn)
         row = conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone()
         if row is None or row[0] is None:
-            conn.execute(_LEDGER_DDL)
+            try:
+                conn.execute(_LEDGER_DDL)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise MigrationError(
+                    f"{OWNER_ROLE} cannot create tables in this database ({exc}); "
+                    "run `python -m describe_it.db.migrate bootstrap` first"
+                ) from exc
 
 
 def _read_ledger(conn: Connection[Any]) -> dict[int, _Applied]:
@@ -190,13 +206,17 @@ def _problems(applied: dict[int, _Applied], on_disk: list[Migration], folder: Pa
         if migration is None:
             problems.append(f"{entry.name} was applied but is missing from {folder}")
         elif migration.name != entry.name:
-            problems.append(f"version {entry.version:04d} was applied as {entry.name} but is now {migration.name}")
+            problems.append(
+                f"version {entry.version:04d} was applied as {entry.name} but is now {migration.name}"
+            )
         elif migration.checksum != entry.checksum:
             problems.append(f"{migration.path.name} changed after it was applied")
     newest = max(applied, default=0)
     for migration in on_disk:
         if migration.version not in applied and migration.version < newest:
-            problems.append(f"{migration.name} is pending but the newer {applied[newest].name} is already applied")
+            problems.append(
+                f"{migration.name} is pending but the newer {applied[newest].name} is already applied"
+            )
     return problems
 
 
@@ -208,7 +228,7 @@ def _apply(conn: Connection[Any], migration: Migration) -> None:
             _set_owner_role(conn)
             conn.execute(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
             # Sent without parameters: the whole file runs as one multi-statement query, as written.
-            conn.execute(migration.sql())  # type: ignore[arg-type]  # a file's text, not a literal
+            conn.execute(migration.sql())
             conn.execute(
                 "INSERT INTO public.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                 [migration.version, migration.name, migration.checksum],
@@ -262,7 +282,9 @@ def status(admin_dsn: str, directory: Path | None = None) -> list[MigrationStatu
         migration, entry = on_disk.get(version), applied.get(version)
         if migration is None:
             assert entry is not None
-            result.append(MigrationStatus(version, entry.name, entry.applied_at, checksum_ok=False, on_disk=False))
+            result.append(
+                MigrationStatus(version, entry.name, entry.applied_at, checksum_ok=False, on_disk=False)
+            )
         elif entry is None:
             result.append(MigrationStatus(version, migration.name, None, checksum_ok=True))
         else:
@@ -277,7 +299,9 @@ def status(admin_dsn: str, directory: Path | None = None) -> list[MigrationStatu
 def _read_secret(arn: str) -> dict[str, Any]:
     from describe_it.aws import client
 
-    value: dict[str, Any] = json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    value: dict[str, Any] = json.loads(
+        client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    )
     return value
 
 
@@ -295,7 +319,9 @@ def admin_dsn_from_settings(settings: Settings | None = None) -> str:
     secret = _read_secret(settings.db_master_secret_arn)
     host = secret.get("host") or settings.db_host_override
     if not host:
-        raise MigrationError("the master secret has no host (attach it to the DB instance) and DB_HOST_OVERRIDE is unset")
+        raise MigrationError(
+            "the master secret has no host (attach it to the DB instance) and DB_HOST_OVERRIDE is unset"
+        )
     return make_conninfo(
         host=host,
         port=secret.get("port", 5432),
@@ -321,7 +347,9 @@ def login_passwords_from_settings(settings: Settings | None = None) -> dict[str,
         if arn is not None:
             secret = _read_secret(arn)
             if secret.get("username") != role:
-                raise MigrationError(f"the secret for {role} names user {secret.get('username')!r}, expected {role!r}")
+                raise MigrationError(
+                    f"the secret for {role} names user {secret.get('username')!r}, expected {role!r}"
+                )
             passwords[role] = str(secret["password"])
         elif url is not None:
             params = conninfo_to_dict(url.get_secret_value())
@@ -342,13 +370,21 @@ def format_status(rows: list[MigrationStatus]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m describe_it.db.migrate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m describe_it.db.migrate", description=__doc__.split("\n")[0]
+    )
     parser.add_argument(
         "command",
         nargs="?",
         default="up",
         choices=["up", "status", "bootstrap"],
         help="up: apply pending migrations (default); status: list them; bootstrap: roles and passwords",
+    )
+    parser.add_argument(
+        "--migrations-dir",
+        type=Path,
+        default=None,
+        help=f"where the NNNN_name.sql files are ({MIGRATIONS_DIR})",
     )
     args = parser.parse_args(argv)
     try:
@@ -359,9 +395,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"roles ready; passwords set for: {', '.join(sorted(passwords)) or 'none'}")
             return 0
         if args.command == "up":
-            applied = migrate(dsn)
+            applied = migrate(dsn, args.migrations_dir)
             print(f"applied: {', '.join(applied)}" if applied else "up to date: nothing to apply")
-        print(format_status(status(dsn)))
+        print(format_status(status(dsn, args.migrations_dir)))
         return 0
     except MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -121,7 +121,7 @@ class ReadinessChecker:
             status = "degraded"
         else:
             status = "healthy"
-        return Readiness(status=status, checks=checks)  # type: ignore[arg-type]
+        return Readiness(status=status, checks=checks)
 
 
 @cache

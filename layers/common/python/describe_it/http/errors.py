@@ -74,7 +74,7 @@ def validation_error(exc: RequestValidationError) -> ValidationFailed:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return InvalidJson()
-    if any(tuple(e.get("loc", ())) == ("body",) and e.get("type") != "missing" for e in errors):
+    if any(tuple(e.get("loc", ())) == ("body",) and e.get("type") in ("model_type", "dict_type") for e in errors):
         return InvalidJson()  # the body parsed but is not an object
     details = [_detail(e) for e in errors]
     message = details[0].message if len(details) == 1 else None

@@ -47,14 +47,16 @@ def authenticate(request: Request, pol: RoutePolicy) -> Principal:
 def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy) -> None:
     """Charge ``burst`` and the route's own class in one DynamoDB write; 429 when either is spent."""
     from describe_it.limiting import refusal
-    from describe_it.runtime.limits import rules_for
+    from describe_it.runtime.limits import fails_open, rules_for
     from describe_it.runtime.rate_limit import get_rate_limiter
 
     classes = ["burst"] + ([pol.rate_class] if pol.rate_class else [])
     rules = [rule for name in classes if (rule := rules_for(name, principal.tier)) is not None]
     if not rules:
         return
-    decision = get_rate_limiter().hit(principal.client_key, rules, fail_open=True)
+    # burst/read/write/ingest/ops fail open when DynamoDB is down; the costly classes fail closed.
+    fail_open = all(fails_open(rule.name) for rule in rules)
+    decision = get_rate_limiter().hit(principal.client_key, rules, fail_open=fail_open)
     request.state.rate_decision = decision
     if not decision.allowed:
         raise refusal(decision)

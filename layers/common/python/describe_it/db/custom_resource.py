@@ -1,0 +1,95 @@
+"""The deploy-time migration step: a CloudFormation custom resource (``functions/migrate``).
+
+Create/Update: bootstrap the roles (passwords from the three login-role secrets) and apply pending
+migrations. Delete: answer SUCCESS and leave the database alone — deleting a stack must never drop
+data. CloudFormation always gets an answer (a custom resource that never answers blocks the stack),
+so every failure becomes FAILED with a short reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+PHYSICAL_ID = "describeit-migrations"
+_RESPONSE_ATTEMPTS = 3
+_RESPONSE_TIMEOUT_S = 10
+
+
+def run_deploy_migrations() -> list[str]:
+    """Bootstrap + migrate with the deployed configuration; returns the migrations applied."""
+    from describe_it.db.migrate import (
+        LOGIN_ROLES,
+        MigrationError,
+        admin_dsn_from_settings,
+        bootstrap_roles,
+        login_passwords_from_settings,
+        migrate,
+    )
+
+    admin_dsn = admin_dsn_from_settings()
+    passwords = login_passwords_from_settings()
+    missing = [role for role in LOGIN_ROLES if role not in passwords]
+    if missing:
+        raise MigrationError(f"no password configured for {', '.join(missing)} (DB_*_SECRET_ARN)")
+    bootstrap_roles(admin_dsn, passwords)
+    return migrate(admin_dsn)
+
+
+def send_response(url: str, body: Mapping[str, Any]) -> None:
+    """PUT the result to CloudFormation's pre-signed S3 URL (bounded: a few short attempts)."""
+    from describe_it.observability import logger
+
+    data = json.dumps(body).encode()
+    for attempt in range(1, _RESPONSE_ATTEMPTS + 1):
+        # The pre-signed URL was signed without a content type: send an empty one.
+        request = urllib.request.Request(  # noqa: S310  # the URL comes from CloudFormation's event
+            url, data=data, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(data))}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=_RESPONSE_TIMEOUT_S) as response:  # noqa: S310
+                response.read()
+            return
+        except OSError as exc:
+            logger.warning("custom resource response failed", extra={"attempt": attempt, "error": str(exc)})
+            if attempt < _RESPONSE_ATTEMPTS:
+                time.sleep(attempt)
+    logger.error("custom resource response was never delivered")
+
+
+def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Run the request, answer CloudFormation, and return the answer (handy for tests and logs)."""
+    from describe_it.observability import logger
+
+    request_type = event.get("RequestType")
+    status, reason, data = "SUCCESS", "", {}
+    try:
+        if request_type in ("Create", "Update"):
+            applied = run_deploy_migrations()
+            data = {"Applied": ",".join(applied)}
+            reason = f"applied: {', '.join(applied)}" if applied else "up to date"
+        elif request_type == "Delete":
+            reason = "database left untouched"
+        else:
+            raise ValueError(f"unknown RequestType {request_type!r}")
+        logger.info(
+            "migrations custom resource", extra={"request": request_type, "applied": data.get("Applied")}
+        )
+    except Exception as exc:  # CloudFormation must get an answer, whatever failed
+        logger.exception("migrations custom resource failed", extra={"request": request_type})
+        status, reason, data = "FAILED", f"{type(exc).__name__}: {exc}"[:1000], {}
+    body = {
+        "Status": status,
+        "Reason": reason or status,
+        "PhysicalResourceId": PHYSICAL_ID,
+        "StackId": event.get("StackId"),
+        "RequestId": event.get("RequestId"),
+        "LogicalResourceId": event.get("LogicalResourceId"),
+        "NoEcho": False,
+        "Data": data,
+    }
+    send_response(str(event["ResponseURL"]), body)
+    return body

@@ -1,0 +1,174 @@
+"""E-mail verification, password reset, password change, profile update, account deletion (spec §4)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.support.api import STRONG_PASSWORD, call, session_for, signin, signup
+
+pytestmark = pytest.mark.usefixtures("clean")
+NEW_PASSWORD = "a brand new passphrase 2026"
+
+
+def test_signup_with_verification_sends_link_and_verify_enables_signin(mailbox, verification_required):
+    reply = signup("maria@example.com")
+    assert reply.status == 202 and reply.data == {"needsEmailConfirmation": True}
+    blocked = signin("maria@example.com")
+    assert blocked.status == 403 and blocked.json["details"][0]["code"] == "email_not_verified"
+    token = mailbox.last_token("maria@example.com")
+    verified = call("POST", "/api/auth/verify-email", {"token": token})
+    assert verified.status == 200, verified
+    assert verified.data["user"]["emailVerified"] is True
+    assert signin("maria@example.com").status == 200
+    reused = call("POST", "/api/auth/verify-email", {"token": token})
+    assert reused.status == 400 and reused.json["error"] == "Invalid or expired verification token"
+
+
+def test_existing_email_gets_same_answer_and_an_account_exists_mail(mailbox, verification_required):
+    signup("maria@example.com")
+    again = signup("maria@example.com", password="another good passphrase")
+    assert again.status == 202 and again.data == {"needsEmailConfirmation": True}
+    subjects = [m.subject for m in mailbox.to("maria@example.com")]
+    assert subjects[-1] == "You already have a Describe It account"
+
+
+def test_verify_link_redirects(mailbox, verification_required):
+    signup("maria@example.com")
+    token = mailbox.last_token("maria@example.com")
+    good = call("GET", "/api/auth/verify-email", query=f"token={token}")
+    assert good.status == 303 and good.headers["location"].endswith("/?auth=verified")
+    bad = call("GET", "/api/auth/verify-email", query="token=nonsense-token-value")
+    assert bad.status == 303 and bad.headers["location"].endswith("/?auth=verify_failed")
+
+
+def test_verification_token_expired_tampered_and_superseded(stack, mailbox, verification_required):
+    signup("maria@example.com")
+    first = mailbox.last_token("maria@example.com")
+    assert call("POST", "/api/auth/resend-verification", {"email": "maria@example.com"}).status == 202
+    second = mailbox.last_token("maria@example.com")
+    assert first != second
+    assert call("POST", "/api/auth/verify-email", {"token": first}).status == 400  # superseded
+    tampered = second[:-2] + ("AA" if not second.endswith("AA") else "BB")
+    assert call("POST", "/api/auth/verify-email", {"token": tampered}).status == 400
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        conn.execute("UPDATE auth_action_tokens SET expires_at = now() - interval '1 second', created_at = now() - interval '1 day'")
+    assert call("POST", "/api/auth/verify-email", {"token": second}).status == 400  # expired
+
+
+def test_resend_and_forgot_always_answer_sent(mailbox):
+    for path in ("/api/auth/resend-verification", "/api/auth/forgot-password"):
+        reply = call("POST", path, {"email": "nobody@example.com"})
+        assert reply.status == 202 and reply.data == {"sent": True}
+    assert mailbox.messages == []
+
+
+def test_password_reset_flow_revokes_sessions(mailbox):
+    session = session_for("ana@example.com")
+    assert call("POST", "/api/auth/forgot-password", {"email": "ana@example.com"}).status == 202
+    token = mailbox.last_token("ana@example.com")
+    valid = call("POST", "/api/auth/reset-password/validate", {"token": token})
+    assert valid.data["valid"] is True and valid.data["expiresAt"].endswith("Z")
+    weak = call("POST", "/api/auth/reset-password", {"token": token, "password": "password"})
+    assert weak.status == 400
+    done = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD, "autoLogin": True})
+    assert done.status == 200, done
+    assert done.data["reset"] is True and done.data["session"]["access_token"]
+    assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401  # old session ended
+    assert call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]}).status == 401
+    assert signin("ana@example.com", NEW_PASSWORD).status == 200
+    assert signin("ana@example.com", STRONG_PASSWORD).status == 401
+    again = call("POST", "/api/auth/reset-password", {"token": token, "password": "yet another passphrase"})
+    assert again.status == 400  # single use
+    assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data == {"valid": False, "expiresAt": None}
+    assert mailbox.to("ana@example.com")[-1].subject == "Your Describe It password was changed"
+
+
+def test_reset_password_email_form_is_forgot_password(mailbox):
+    session_for("ana@example.com")
+    reply = call("POST", "/api/auth/reset-password", {"email": "ana@example.com"})
+    assert reply.status == 202 and reply.data == {"sent": True}
+    assert mailbox.last_token("ana@example.com")
+
+
+def test_reset_token_of_another_purpose_is_refused(mailbox, verification_required):
+    signup("maria@example.com")
+    verify_token = mailbox.last_token("maria@example.com")
+    reply = call("POST", "/api/auth/reset-password", {"token": verify_token, "password": NEW_PASSWORD})
+    assert reply.status == 400
+
+
+def test_update_password(mailbox):
+    session = session_for("ana@example.com")
+    other = signin("ana@example.com").data["session"]
+    wrong = call(
+        "PUT", "/api/auth/update-password", {"currentPassword": "nope nope", "newPassword": NEW_PASSWORD}, token=session["access_token"]
+    )
+    assert wrong.status == 401 and wrong.json["error"] == "Current password is incorrect"
+    same = call(
+        "PUT", "/api/auth/update-password", {"currentPassword": STRONG_PASSWORD, "newPassword": STRONG_PASSWORD}, token=session["access_token"]
+    )
+    assert same.status == 400
+    done = call(
+        "PUT", "/api/auth/update-password", {"currentPassword": STRONG_PASSWORD, "newPassword": NEW_PASSWORD}, token=session["access_token"]
+    )
+    assert done.status == 200, done
+    fresh = done.data["session"]
+    assert call("GET", "/api/auth/me", token=other["access_token"]).status == 401
+    assert call("GET", "/api/auth/me", token=fresh["access_token"]).status == 200
+    assert signin("ana@example.com", NEW_PASSWORD).status == 200
+
+
+def test_profile_update_and_username_conflict():
+    session_for("taken@example.com")
+    call("PATCH", "/api/auth/me", {"username": "lola"}, token=signin("taken@example.com").data["session"]["access_token"])
+    session = session_for("ana@example.com")
+    reply = call(
+        "PATCH",
+        "/api/auth/me",
+        {"fullName": "Ana B", "timeZone": "America/Mexico_City", "uiLanguage": "es", "spanishLevel": "intermediate"},
+        token=session["access_token"],
+    )
+    assert reply.status == 200, reply
+    user = reply.data["user"]
+    assert (user["fullName"], user["timeZone"], user["uiLanguage"], user["spanishLevel"]) == (
+        "Ana B",
+        "America/Mexico_City",
+        "es",
+        "intermediate",
+    )
+    clash = call("PATCH", "/api/auth/me", {"username": "LOLA"}, token=session["access_token"])
+    assert clash.status == 409
+    http_avatar = call("PATCH", "/api/auth/me", {"avatarUrl": "http://x.example/a.png"}, token=session["access_token"])
+    assert http_avatar.status == 400
+
+
+def test_delete_account_erases_everything(stack):
+    session = session_for("ana@example.com")
+    wrong = call("DELETE", "/api/auth/me", {"password": "not my password"}, token=session["access_token"])
+    assert wrong.status == 401
+    done = call("DELETE", "/api/auth/me", {"password": STRONG_PASSWORD}, token=session["access_token"])
+    assert done.status == 200 and done.data == {"deleted": True}
+    assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        for table in ("users", "auth_refresh_tokens", "user_settings", "email_outbox"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+    assert signin("ana@example.com").status == 401
+
+
+def test_outbox_retries_failed_sends(stack, mailbox):
+    mailbox.fail_next = 1
+    session_for("ana@example.com")
+    call("POST", "/api/auth/forgot-password", {"email": "ana@example.com"})
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        row = conn.execute("SELECT status, attempts, last_error FROM email_outbox").fetchone()
+        assert row == ("pending", 1, "ConnectionError")
+        conn.execute("UPDATE email_outbox SET next_attempt_at = now()")
+    from infra.local.functions import LambdaContext, load_function
+
+    result = load_function("email_sender").lambda_handler({"source": "aws.events"}, LambdaContext())
+    assert result == {"sent": 1, "retried": 0, "failed": 0}
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        row = conn.execute("SELECT status, attempts, payload FROM email_outbox").fetchone()
+    assert row == ("sent", 2, {})  # the one-time link is not kept after sending
+    assert mailbox.last_token("ana@example.com")

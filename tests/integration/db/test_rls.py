@@ -1,0 +1,560 @@
+"""Row-level security and grants, exercised through the real login roles (schema.md §7).
+
+Users A, B and C own rows in every user-owned table (created as the admin, who bypasses RLS). The app
+role then acts as A, or as a guest, with no WHERE clause at all: what it can see and touch must be
+exactly what the spec's table allows. Each table is a separate parametrised case, so a missing
+policy or grant fails a test that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from infra.local.stack import Stack
+
+FAKE_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+
+
+@dataclass
+class World:
+    """Ids of the rows created for a test, and a label (who owns it) for each row key per table."""
+
+    a: UUID
+    b: UUID
+    c: UUID
+    image: UUID
+    lists: dict[str, UUID] = field(default_factory=dict)
+    items: dict[str, UUID] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def label(self, table: str, key: Any, label: str) -> None:
+        self.labels.setdefault(table, {})[str(key)] = label
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: str  # SQL expression naming a row (matches World.labels keys)
+    touch: str  # SET clause for the UPDATE test (changes every row it reaches)
+    visible_to_a: frozenset[str]
+    visible_to_guest: frozenset[str] = frozenset()
+    updated_by_a: frozenset[str] | None = None  # None: UPDATE is refused (no grant)
+    deleted_by_a: frozenset[str] | None = None  # None: DELETE is refused
+    inserts: bool = False  # the app role may insert its own rows
+
+
+def _t(name: str, key: str, touch: str, visible: set[str], guest: set[str] | None = None, **kw: Any) -> Table:
+    for op in ("updated_by_a", "deleted_by_a"):
+        if kw.get(op) is not None:
+            kw[op] = frozenset(kw[op])
+    return Table(name, key, touch, frozenset(visible), frozenset(guest or ()), **kw)
+
+
+A = {"A"}
+TABLES = [
+    _t("users", "id", "full_name = 'Touched'", A),
+    _t("user_api_keys", "id", "last4 = 'zzzz'", A, updated_by_a=A, deleted_by_a=A, inserts=True),
+    _t("user_settings", "user_id", """settings = '{"touched": true}'""", A, updated_by_a=A),
+    _t("sessions", "id", """session_data = '{"touched": true}'""", A, updated_by_a=A, inserts=True),
+    _t("sessions_archive", "id", """session_data = '{"touched": true}'""", A),
+    _t(
+        "saved_descriptions", "id", "personal_notes = 'touched'", {"A", "B-public"}, {"B-public"},
+        updated_by_a=A, deleted_by_a=A, inserts=True,
+    ),
+    _t(
+        "vocabulary_lists", "id", "description = 'touched'", {"A", "B-shared", "B-public", "system"},
+        {"B-public", "system"}, updated_by_a=A, deleted_by_a=A, inserts=True,
+    ),
+    _t(
+        "vocabulary_list_shares", "list_id::text || '/' || user_id::text", "created_at = '2001-01-01Z'",
+        {"A-list to B", "B-list to A"},
+        updated_by_a={"A-list to B"}, deleted_by_a={"A-list to B"}, inserts=True,
+    ),
+    _t(
+        "vocabulary_items", "id", "usage_notes = 'touched'", {"A", "B-shared", "B-public", "system"},
+        {"B-public", "system"}, updated_by_a=A, deleted_by_a=A, inserts=True,
+    ),
+    _t(
+        "learning_progress", "id", "average_response_time_ms = 1234", A,
+        updated_by_a=A, deleted_by_a=A, inserts=True,
+    ),
+    _t("review_logs", "id", "review_duration_ms = 1234", A, inserts=True),
+    _t("qa_responses", "id", "hint_used = true", A, updated_by_a=A, deleted_by_a=A, inserts=True),
+    _t("user_interactions", "id", "category = 'touched'", A, inserts=True),
+    _t("learning_analytics", "user_id::text || '/' || period_type", "points = 99", A),
+    _t("export_history", "id", "error_message = 'touched'", A, updated_by_a=A, deleted_by_a=A, inserts=True),
+    _t("analytics_events", "id", "page_path = '/touched'", A, inserts=True),
+]  # fmt: skip
+TABLE_IDS = [t.name for t in TABLES]
+AUTH_TABLES = {"users", "auth_refresh_tokens", "auth_action_tokens", "email_outbox"}
+
+
+def _one(conn: psycopg.Connection[Any], query: str, params: list[Any]) -> Any:
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def build_world(admin_dsn: str) -> World:
+    """Rows for A, B and C in every user-owned table, plus public, shared and system content."""
+    with psycopg.connect(admin_dsn) as conn:
+        user = {}
+        for name in ("A", "B", "C"):
+            user[name] = _one(
+                conn,
+                "INSERT INTO users (email, username, password_hash) VALUES (%s, %s, %s) RETURNING id",
+                [f"{name.lower()}@example.com", f"user_{name.lower()}", FAKE_HASH],
+            )
+        w = World(user["A"], user["B"], user["C"], image=uuid4())
+        for name, uid in user.items():
+            w.label("users", uid, name)
+            w.label("user_settings", uid, name)  # created by the signup trigger
+        conn.execute(
+            "INSERT INTO images (id, source_hash, source_type, url) VALUES (%s, %s, 'url', 'https://x.test/1.jpg')",
+            [w.image, bytes(32)],
+        )
+        owners = {"A": w.a, "B": w.b}
+        for name, uid in owners.items():
+            w.label(
+                "user_api_keys",
+                _one(
+                    conn,
+                    "INSERT INTO user_api_keys (user_id, provider, ciphertext, key_id, last4)"
+                    " VALUES (%s, 'anthropic', %s, 'local', 'abcd') RETURNING id",
+                    [uid, bytes(16)],
+                ),
+                name,
+            )
+            w.label(
+                "sessions",
+                _one(
+                    conn,
+                    "INSERT INTO sessions (user_id, session_type) VALUES (%s, 'review') RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+            w.label(
+                "sessions_archive",
+                _one(
+                    conn,
+                    "INSERT INTO sessions_archive (id, user_id, session_type, status, started_at, ended_at)"
+                    " VALUES (gen_random_uuid(), %s, 'qa', 'completed', now() - interval '1 hour', now())"
+                    " RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+        for name, uid, public in (("A", w.a, False), ("B", w.b, False), ("B-public", w.b, True)):
+            w.label(
+                "saved_descriptions",
+                _one(
+                    conn,
+                    "INSERT INTO saved_descriptions (user_id, image_id, style, english_description,"
+                    " spanish_description, word_count_english, word_count_spanish, is_public)"
+                    " VALUES (%s, %s, 'narrativo', 'A house.', 'Una casa.', 2, 2, %s) RETURNING id",
+                    [uid, w.image, public],
+                ),
+                name,
+            )
+        for name, owner, public in (
+            ("A", w.a, False),
+            ("B", w.b, False),
+            ("B-shared", w.b, False),
+            ("B-public", w.b, True),
+            ("system", None, True),
+        ):
+            list_id = _one(
+                conn,
+                "INSERT INTO vocabulary_lists (owner_id, name, is_public) VALUES (%s, %s, %s) RETURNING id",
+                [owner, f"List {name}", public],
+            )
+            w.lists[name] = list_id
+            w.label("vocabulary_lists", list_id, name)
+            item_id = _one(
+                conn,
+                "INSERT INTO vocabulary_items (vocabulary_list_id, spanish_text, english_translation)"
+                " VALUES (%s, %s, 'word') RETURNING id",
+                [list_id, f"palabra {name}"],
+            )
+            w.items[name] = item_id
+            w.label("vocabulary_items", item_id, name)
+        for name, list_name, member in (
+            ("A-list to B", "A", w.b),
+            ("B-list to A", "B-shared", w.a),
+            ("B-list to C", "B", w.c),
+        ):
+            conn.execute(
+                "INSERT INTO vocabulary_list_shares (list_id, user_id) VALUES (%s, %s)",
+                [w.lists[list_name], member],
+            )
+            w.label("vocabulary_list_shares", f"{w.lists[list_name]}/{member}", name)
+        for name, uid in owners.items():
+            item = w.items[name]
+            w.label(
+                "learning_progress",
+                _one(
+                    conn,
+                    "INSERT INTO learning_progress (user_id, vocabulary_item_id, state, stability,"
+                    " difficulty, due, last_review, reps, correct_count)"
+                    " VALUES (%s, %s, 'review', 10, 5, now() + interval '1 day', now(), 1, 1) RETURNING id",
+                    [uid, item],
+                ),
+                name,
+            )
+            w.label(
+                "review_logs",
+                _one(
+                    conn,
+                    "INSERT INTO review_logs (user_id, vocabulary_item_id, rating, reviewed_at, state_after,"
+                    " stability_after, difficulty_after, scheduled_days, due_after)"
+                    " VALUES (%s, %s, 3, now(), 'review', 10, 5, 1, now() + interval '1 day') RETURNING id",
+                    [uid, item],
+                ),
+                name,
+            )
+            w.label(
+                "qa_responses",
+                _one(
+                    conn,
+                    "INSERT INTO qa_responses (user_id, question, correct_answer, user_answer, is_correct)"
+                    " VALUES (%s, '¿Qué ves?', 'Una casa', 'Una casa', true) RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+            w.label(
+                "user_interactions",
+                _one(
+                    conn,
+                    "INSERT INTO user_interactions (user_id, event_type, occurred_at, local_date)"
+                    " VALUES (%s, 'qa_answered', now(), current_date) RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+            conn.execute(
+                "INSERT INTO learning_analytics (user_id, period_type, period_start)"
+                " VALUES (%s, 'daily', current_date)",
+                [uid],
+            )
+            w.label("learning_analytics", f"{uid}/daily", name)
+            w.label(
+                "export_history",
+                _one(
+                    conn,
+                    "INSERT INTO export_history (user_id, format, content_type)"
+                    " VALUES (%s, 'json', 'vocabulary') RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+        for name, uid in (*owners.items(), ("anonymous", None)):
+            w.label(
+                "analytics_events",
+                _one(
+                    conn,
+                    "INSERT INTO analytics_events (event_name, user_id, occurred_at)"
+                    " VALUES ('page_view', %s, now()) RETURNING id",
+                    [uid],
+                ),
+                name,
+            )
+    return w
+
+
+# INSERT statements for one row of each table owned by `owner` (A's rows must pass, B's be refused).
+Insert = Callable[[World, UUID], tuple[str, list[Any]]]
+INSERTS: dict[str, Insert] = {
+    "users": lambda w, u: (
+        "INSERT INTO users (id, email, password_hash) VALUES (%s, 'new@example.com', %s)",
+        [u, FAKE_HASH],
+    ),
+    "user_api_keys": lambda w, u: (
+        "INSERT INTO user_api_keys (user_id, provider, ciphertext, key_id, last4)"
+        " VALUES (%s, 'unsplash', %s, 'local', 'wxyz')",
+        [u, bytes(16)],
+    ),
+    "user_settings": lambda w, u: ("INSERT INTO user_settings (user_id) VALUES (%s)", [u]),
+    "sessions": lambda w, u: ("INSERT INTO sessions (user_id, session_type) VALUES (%s, 'qa')", [u]),
+    "sessions_archive": lambda w, u: (
+        "INSERT INTO sessions_archive (id, user_id, session_type, status, ended_at)"
+        " VALUES (gen_random_uuid(), %s, 'qa', 'completed', now())",
+        [u],
+    ),
+    "saved_descriptions": lambda w, u: (
+        "INSERT INTO saved_descriptions (user_id, image_id, style, english_description, spanish_description,"
+        " word_count_english, word_count_spanish) VALUES (%s, %s, 'poetico', 'Sky.', 'Cielo.', 1, 1)",
+        [u, w.image],
+    ),
+    "vocabulary_lists": lambda w, u: (
+        "INSERT INTO vocabulary_lists (owner_id, name) VALUES (%s, 'Nueva')",
+        [u],
+    ),
+    # A share belongs to the list's owner: A shares A's list with C; "B's" row shares B's list with A.
+    "vocabulary_list_shares": lambda w, u: (
+        "INSERT INTO vocabulary_list_shares (list_id, user_id) VALUES (%s, %s)",
+        [w.lists["A"], w.c] if u == w.a else [w.lists["B"], w.a],
+    ),
+    "vocabulary_items": lambda w, u: (
+        "INSERT INTO vocabulary_items (vocabulary_list_id, spanish_text, english_translation)"
+        " VALUES (%s, 'nuevo', 'new')",
+        [w.lists["A"] if u == w.a else w.lists["B"]],
+    ),
+    "learning_progress": lambda w, u: (
+        "INSERT INTO learning_progress (user_id, vocabulary_item_id, state, step, stability, difficulty, due,"
+        " last_review) VALUES (%s, %s, 'learning', 0, 1, 5, now(), now())",
+        [u, w.items["system"]],
+    ),
+    "review_logs": lambda w, u: (
+        "INSERT INTO review_logs (user_id, vocabulary_item_id, rating, reviewed_at, state_after,"
+        " stability_after, difficulty_after, scheduled_days, due_after)"
+        " VALUES (%s, %s, 1, now(), 'learning', 1, 5, 0, now())",
+        [u, w.items["system"]],
+    ),
+    "qa_responses": lambda w, u: (
+        "INSERT INTO qa_responses (user_id, question, correct_answer, selected_index, is_correct)"
+        " VALUES (%s, '¿Color?', 'Azul', 1, false)",
+        [u],
+    ),
+    "user_interactions": lambda w, u: (
+        "INSERT INTO user_interactions (user_id, event_type, occurred_at, local_date)"
+        " VALUES (%s, 'session_started', now(), current_date)",
+        [u],
+    ),
+    "learning_analytics": lambda w, u: (
+        "INSERT INTO learning_analytics (user_id, period_type, period_start)"
+        " VALUES (%s, 'monthly', date_trunc('month', now())::date)",
+        [u],
+    ),
+    "export_history": lambda w, u: (
+        "INSERT INTO export_history (user_id, format, content_type) VALUES (%s, 'csv', 'all')",
+        [u],
+    ),
+    "analytics_events": lambda w, u: (
+        "INSERT INTO analytics_events (event_name, user_id, occurred_at) VALUES ('click', %s, now())",
+        [u],
+    ),
+}
+
+
+@contextmanager
+def acting(stack: Stack, role: str, user_id: UUID | None) -> Iterator[psycopg.Connection[Any]]:
+    """One transaction as a login role, with app.user_id set the way describe_it.db.tx does it."""
+    with psycopg.connect(stack.role_dsn(role)) as conn:
+        conn.execute("SELECT set_config('app.user_id', %s, true)", [str(user_id) if user_id else ""])
+        yield conn
+
+
+def snapshot(stack: Stack, table: Table) -> dict[str, str]:
+    """Every row of the table, seen by the superuser: key -> row as JSON."""
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        query = sql.SQL("SELECT ({})::text, row_to_json(t)::text FROM {} t").format(
+            sql.SQL(table.key), sql.Identifier(table.name)
+        )
+        return dict(conn.execute(query).fetchall())
+
+
+def changed_labels(world: World, table: Table, before: dict[str, str], after: dict[str, str]) -> set[str]:
+    keys = {k for k in before if after.get(k) != before[k]} | (set(after) - set(before))
+    return {world.labels[table.name].get(k, f"new row {k}") for k in keys}
+
+
+def visible_labels(stack: Stack, world: World, table: Table, user_id: UUID | None) -> list[str]:
+    with acting(stack, "app", user_id) as conn:
+        query = sql.SQL("SELECT ({})::text FROM {}").format(sql.SQL(table.key), sql.Identifier(table.name))
+        keys = [row[0] for row in conn.execute(query).fetchall()]
+    return sorted(world.labels[table.name].get(k, f"unexpected {k}") for k in keys)
+
+
+@pytest.fixture
+def world(db: Stack) -> World:
+    return build_world(db.admin_dsn())
+
+
+# --- the app role, acting as user A ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLE_IDS)
+def test_select_without_where_returns_only_own_and_public_rows(
+    stack: Stack, world: World, table: Table
+) -> None:
+    assert visible_labels(stack, world, table, world.a) == sorted(table.visible_to_a)
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLE_IDS)
+def test_guests_see_only_public_content(stack: Stack, world: World, table: Table) -> None:
+    assert visible_labels(stack, world, table, None) == sorted(table.visible_to_guest)
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLE_IDS)
+def test_update_without_where_touches_only_own_rows(stack: Stack, world: World, table: Table) -> None:
+    before = snapshot(stack, table)
+    statement = sql.SQL("UPDATE {} SET {}").format(sql.Identifier(table.name), sql.SQL(table.touch))
+    if table.updated_by_a is None:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+            conn.execute(statement)
+        assert snapshot(stack, table) == before
+    else:
+        with acting(stack, "app", world.a) as conn:
+            conn.execute(statement)
+        assert changed_labels(world, table, before, snapshot(stack, table)) == table.updated_by_a
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLE_IDS)
+def test_delete_without_where_removes_only_own_rows(stack: Stack, world: World, table: Table) -> None:
+    before = snapshot(stack, table)
+    statement = sql.SQL("DELETE FROM {}").format(sql.Identifier(table.name))
+    if table.deleted_by_a is None:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+            conn.execute(statement)
+        assert snapshot(stack, table) == before
+    else:
+        with acting(stack, "app", world.a) as conn:
+            conn.execute(statement)
+        assert changed_labels(world, table, before, snapshot(stack, table)) == table.deleted_by_a
+
+
+@pytest.mark.parametrize("table", TABLES, ids=TABLE_IDS)
+def test_inserting_a_row_owned_by_someone_else_is_refused(stack: Stack, world: World, table: Table) -> None:
+    before = snapshot(stack, table)
+    query, params = INSERTS[table.name](world, world.b)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+        conn.execute(query, params)
+    assert snapshot(stack, table) == before
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if t.inserts], ids=[t.name for t in TABLES if t.inserts])
+def test_inserting_an_own_row_is_allowed(stack: Stack, world: World, table: Table) -> None:
+    query, params = INSERTS[table.name](world, world.a)
+    with acting(stack, "app", world.a) as conn:
+        assert conn.execute(query, params).rowcount == 1
+
+
+def test_own_list_cannot_be_shared_with_oneself(stack: Stack, world: World) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+        conn.execute(
+            "INSERT INTO vocabulary_list_shares (list_id, user_id) VALUES (%s, %s)",
+            [world.lists["A"], world.a],
+        )
+
+
+def test_nobody_can_create_system_lists_or_items_in_them(stack: Stack, world: World) -> None:
+    for user in (world.a, None):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", user) as conn:
+            conn.execute(
+                "INSERT INTO vocabulary_lists (owner_id, name, is_public) VALUES (NULL, 'Oficial', true)"
+            )
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+        conn.execute(
+            "INSERT INTO vocabulary_items (vocabulary_list_id, spanish_text, english_translation)"
+            " VALUES (%s, 'intruso', 'intruder')",
+            [world.lists["system"]],
+        )
+
+
+def test_guests_may_only_record_anonymous_analytics(stack: Stack, world: World) -> None:
+    with acting(stack, "app", None) as conn:
+        conn.execute("INSERT INTO analytics_events (event_name, occurred_at) VALUES ('page_view', now())")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", None) as conn:
+        conn.execute(
+            "INSERT INTO analytics_events (event_name, user_id, occurred_at) VALUES ('page_view', %s, now())",
+            [world.a],
+        )
+
+
+def test_images_are_shared_and_only_usage_columns_are_writable(stack: Stack, world: World) -> None:
+    with acting(stack, "app", None) as conn:
+        assert conn.execute("SELECT count(*) FROM images").fetchone() == (1,)
+        assert conn.execute("UPDATE images SET usage_count = usage_count + 1").rowcount == 1
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+        conn.execute("UPDATE images SET url = 'https://evil.test/x.jpg'")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+        conn.execute("DELETE FROM images")
+
+
+def test_public_profiles_expose_only_names(stack: Stack, world: World) -> None:
+    with acting(stack, "app", world.a) as conn:
+        cur = conn.execute("SELECT * FROM user_public_profiles ORDER BY username")
+        columns = [c.name for c in cur.description or []]
+        rows = cur.fetchall()
+    assert columns == ["id", "username", "full_name"]
+    assert [r[1] for r in rows] == ["user_a", "user_b", "user_c"]
+
+
+# --- the other roles -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", [t.name for t in TABLES if t.name not in AUTH_TABLES] + ["images"])
+def test_auth_role_cannot_read_learning_tables(stack: Stack, world: World, table: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "auth", world.a) as conn:
+        conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+
+
+def test_auth_role_sees_every_user(stack: Stack, world: World) -> None:
+    with acting(stack, "auth", None) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (3,)
+
+
+@pytest.mark.parametrize("table", TABLE_IDS)
+def test_admin_role_sees_every_row(stack: Stack, world: World, table: str) -> None:
+    with acting(stack, "admin", None) as conn:
+        count = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
+    assert count == (len(world.labels[table]),)
+
+
+@pytest.mark.parametrize("role", ["app", "auth", "admin"])
+def test_schema_migrations_is_owner_only(stack: Stack, role: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, role, None) as conn:
+        conn.execute("SELECT * FROM schema_migrations")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE users ADD COLUMN nickname text",
+        "ALTER TABLE vocabulary_items DISABLE ROW LEVEL SECURITY",
+        "DROP POLICY app_own ON learning_progress",
+        "DROP TABLE saved_descriptions",
+        "TRUNCATE review_logs",
+        "SET ROLE describeit_owner",
+        "CREATE TABLE sneaky (id integer)",
+    ],
+)
+@pytest.mark.parametrize("role", ["app", "admin"])
+def test_login_roles_cannot_change_the_schema(stack: Stack, role: str, statement: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, role, None) as conn:
+        conn.execute(statement)
+
+
+def test_every_table_is_owned_by_the_owner_role_with_rls_enabled(stack: Stack) -> None:
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_get_userbyid(c.relowner), c.relrowsecurity FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
+        ).fetchall()
+    assert rows
+    assert {(owner, rls) for _, owner, rls in rows} == {("describeit_owner", True)}
+
+
+def test_every_user_owned_table_is_covered_here(stack: Stack) -> None:
+    """A new table with a user_id/owner_id column must be added to TABLES (and get policies)."""
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        owned = {
+            row[0]
+            for row in conn.execute(
+                "SELECT c.table_name FROM information_schema.columns c"
+                " JOIN information_schema.tables t USING (table_schema, table_name)"
+                " WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'"
+                " AND c.column_name IN ('user_id', 'owner_id', 'list_id', 'vocabulary_list_id')"
+            ).fetchall()
+        }
+    assert owned - AUTH_TABLES == set(TABLE_IDS) - {"users"}
