@@ -93,7 +93,16 @@ def deployed_settings(stack: Stack, empty_database: str, settings_env: Callable[
         )
         for short in ("app", "auth", "admin")
     }
+    from describe_it.aws import client
+
+    # Declared without a value, as template.yaml declares them: the first deploy fills them.
+    signing, public = (
+        client("secretsmanager").create_secret(Name=f"describeit-jwt-{kind}-{uuid4().hex}")["ARN"]
+        for kind in ("signing", "public")
+    )
     settings_env(
+        JWT_SECRET_ARN=signing,
+        JWT_PUBLIC_KEYS_SECRET_ARN=public,
         DB_MIGRATE_URL=None,
         DB_MASTER_SECRET_ARN=master,
         DB_HOST_OVERRIDE=str(params["host"]),
@@ -141,12 +150,29 @@ def test_create_migrates_and_answers_success(
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["PhysicalResourceId"] == "describeit-migrations"
     assert body["LogicalResourceId"] == "Migrations"
-    assert body["Data"] == {"Applied": "0001_initial"}
+    kid = body["Data"]["SigningKeyCreated"]
+    assert body["Data"] == {"Applied": "0001_initial", "SigningKeyCreated": kid} and kid.startswith("k-")
     assert {"users", "vocabulary_items", "schema_migrations"} <= _tables(deployed_settings)
+    _assert_tokens_verify_with_the_public_secret(kid)
 
     handler(_event("Update", recorder.url), None)
     assert recorder.requests[1]["body"]["Status"] == "SUCCESS"
-    assert recorder.requests[1]["body"]["Data"] == {"Applied": ""}
+    assert recorder.requests[1]["body"]["Data"] == {"Applied": "", "SigningKeyCreated": ""}  # keys kept
+
+
+def _assert_tokens_verify_with_the_public_secret(kid: str) -> None:
+    """An auth function signs with the signing secret; any other function verifies with the public one."""
+    from describe_it.auth.keys import load_key_set
+    from describe_it.auth.tokens import TokenIssuer, TokenVerifier
+    from describe_it.settings import get_settings
+
+    settings = get_settings()
+    keys = load_key_set()
+    assert keys.kid == kid and keys.private_pem is not None
+    token = TokenIssuer(keys.private_pem, kid, settings.jwt_issuer, settings.jwt_audience).issue(uuid4(), uuid4(), "free", "user")
+    public_only = {k: v for k, v in keys.public_keys.items() if k == kid}
+    verifier = TokenVerifier(public_only, settings.jwt_issuer, settings.jwt_audience, check_revoked=False)
+    assert verifier.verify(token.token).tier == "free"
 
 
 def test_delete_answers_success_and_leaves_the_database_alone(

@@ -65,3 +65,28 @@ def load_key_set() -> KeySet:
     if not public:
         raise RuntimeError("no token verification keys configured")
     return KeySet(kid, private, public)
+
+
+def ensure_signing_keys() -> str | None:
+    """Deploy step: write the first key pair when the signing secret has none (AWS only).
+
+    The private key is made here, inside the account, so it never passes through CloudFormation.
+    The public half goes to its own secret, which every verifying function reads. Returns the new
+    key id, or None when keys already exist (rotation is a deliberate operator step; see README).
+    """
+    settings = get_settings()
+    if not settings.jwt_secret_arn or not settings.jwt_public_keys_secret_arn:
+        return None
+    from describe_it.aws import client
+
+    secrets_manager = client("secretsmanager")
+    try:
+        secrets_manager.get_secret_value(SecretId=settings.jwt_secret_arn)
+        return None
+    except secrets_manager.exceptions.ResourceNotFoundException:
+        pass  # declared without a value: this is the first deploy
+    kid, private_pem, public_pem = generate_signing_key()
+    signing = {"current": {"kid": kid, "privateKey": private_pem, "publicKey": public_pem}, "previous": []}
+    secrets_manager.put_secret_value(SecretId=settings.jwt_public_keys_secret_arn, SecretString=json.dumps({kid: public_pem}))
+    secrets_manager.put_secret_value(SecretId=settings.jwt_secret_arn, SecretString=json.dumps(signing))
+    return kid

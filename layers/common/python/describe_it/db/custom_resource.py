@@ -69,7 +69,10 @@ def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     try:
         if request_type in ("Create", "Update"):
             applied = run_deploy_migrations()
-            data = {"Applied": ",".join(applied)}
+            from describe_it.auth.keys import ensure_signing_keys
+
+            new_kid = ensure_signing_keys()
+            data = {"Applied": ",".join(applied), "SigningKeyCreated": new_kid or ""}
             reason = f"applied: {', '.join(applied)}" if applied else "up to date"
         elif request_type == "Delete":
             reason = "database left untouched"
