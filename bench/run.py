@@ -43,7 +43,12 @@ def _signin(email: str, ip: str) -> dict[str, Any]:
 def _user_token(index: int) -> str:
     email = f"warm-{index}@example.com"
     load_function("auth_signup").lambda_handler(
-        http_event("POST", "/api/auth/signup", body={"email": email, "password": PASSWORD}, source_ip=f"198.20.0.{index + 1}"),
+        http_event(
+            "POST",
+            "/api/auth/signup",
+            body={"email": email, "password": PASSWORD},
+            source_ip=f"198.20.0.{index + 1}",
+        ),
         LambdaContext(),
     )
     return str(_signin(email, f"198.20.1.{index + 1}")["access_token"])
@@ -55,14 +60,22 @@ def event_for(function: str, run: int, email: str) -> dict[str, Any]:
         body = {"email": f"bench-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
         return http_event("POST", "/api/auth/signup", body=body, source_ip=ip)
     if function == "auth_signin":
-        return http_event("POST", "/api/auth/signin", body={"email": email, "password": PASSWORD}, source_ip=ip)
+        return http_event(
+            "POST", "/api/auth/signin", body={"email": email, "password": PASSWORD}, source_ip=ip
+        )
     if function == "auth_refresh":
         token = _signin(email, ip)["refresh_token"]
         return http_event("POST", "/api/auth/refresh", body={"refreshToken": token}, source_ip=ip)
     if function in ("auth_me", "auth_signout"):
         access = _signin(email, ip)["access_token"]
         method, path = ("GET", "/api/auth/me") if function == "auth_me" else ("POST", "/api/auth/signout")
-        return http_event(method, path, body={} if method == "POST" else None, headers={"authorization": f"Bearer {access}"}, source_ip=ip)
+        return http_event(
+            method,
+            path,
+            body={} if method == "POST" else None,
+            headers={"authorization": f"Bearer {access}"},
+            source_ip=ip,
+        )
     if function == "fallback":
         return http_event("GET", "/api/no-such-route", source_ip=ip)
     cases = sorted((EVENTS / function).glob("*.json"))
@@ -96,7 +109,11 @@ def cold_starts(env: dict[str, str], email: str) -> list[dict[str, Any]]:
                 path.write_text(json.dumps(event_for(function, run, email)))
                 result = probe([function, str(path)], env)
                 runs.append(result)
-                bare.append(probe([function, str(path), "--bare", json.dumps(result["third_party"])], env)["import_ms"])
+                bare.append(
+                    probe([function, str(path), "--bare", json.dumps(result["third_party"])], env)[
+                        "import_ms"
+                    ]
+                )
             cold = statistics.median(r["cold_ms"] for r in runs)
             floor = statistics.median(bare)
             rows.append(
@@ -142,7 +159,12 @@ def main() -> int:
     try:
         email = "bench@example.com"
         signup = load_function("auth_signup").lambda_handler(
-            http_event("POST", "/api/auth/signup", body={"email": email, "password": PASSWORD}, source_ip="198.19.0.1"),
+            http_event(
+                "POST",
+                "/api/auth/signup",
+                body={"email": email, "password": PASSWORD},
+                source_ip="198.19.0.1",
+            ),
             LambdaContext(),
         )
         assert signup["statusCode"] == 201, signup
@@ -151,7 +173,12 @@ def main() -> int:
         tokens = itertools.cycle([_user_token(i) for i in range(WARM_CALLS // 150 + 1)])
         warm_rows = [
             warm("health", lambda: http_event("GET", "/api/health")),
-            warm("auth_me", lambda: http_event("GET", "/api/auth/me", headers={"authorization": f"Bearer {next(tokens)}"})),
+            warm(
+                "auth_me",
+                lambda: http_event(
+                    "GET", "/api/auth/me", headers={"authorization": f"Bearer {next(tokens)}"}
+                ),
+            ),
         ]
         for row in warm_rows:
             print(row, flush=True)

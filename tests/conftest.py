@@ -37,7 +37,7 @@ def db(stack: local_stack.Stack) -> Iterator[local_stack.Stack]:
     from tests.support.state import truncate_user_tables
 
     truncate_user_tables(stack.admin_dsn())
-    yield stack
+    return stack
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def dynamo(stack: local_stack.Stack) -> Iterator[local_stack.Stack]:
     from tests.support.state import empty_state_table
 
     empty_state_table()
-    yield stack
+    return stack
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from describe_it.auth.flow_models import Deleted, DeleteAccountRequest, ProfileUpdate
+from describe_it.auth.flow_models import DeleteAccountRequest, Deleted, ProfileUpdate
 from describe_it.auth.flows import AccountFlows, get_account_flows
 from describe_it.auth.models import MeResult
 from describe_it.auth.service import AuthService, get_auth_service
@@ -23,7 +23,9 @@ router = api_router()
     responses=errors(401, 429, 503),
     openapi_extra=policy(auth="required", rate_class="read"),
 )
-def me(request: Request, who: Principal = Depends(principal), service: AuthService = Depends(get_auth_service)) -> Response:
+def me(
+    request: Request, who: Principal = Depends(principal), service: AuthService = Depends(get_auth_service)
+) -> Response:
     return ok(request, MeResult(user=service.me(who)))
 
 

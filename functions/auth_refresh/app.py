@@ -20,7 +20,9 @@ router = api_router()
     responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def refresh(body: RefreshRequest, request: Request, service: AuthService = Depends(get_auth_service)) -> Response:
+def refresh(
+    body: RefreshRequest, request: Request, service: AuthService = Depends(get_auth_service)
+) -> Response:
     return ok(request, service.refresh(body.refresh_token, client_of(request)))
 
 

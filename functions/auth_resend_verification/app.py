@@ -21,7 +21,9 @@ router = api_router()
     responses=errors(400, 413, 415, 429, 503),
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def resend_verification(body: EmailRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)) -> Response:
+def resend_verification(
+    body: EmailRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)
+) -> Response:
     return ok(request, flows.resend_verification(body.email, client_of(request)), status_code=202)
 
 

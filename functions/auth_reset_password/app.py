@@ -18,10 +18,15 @@ router = api_router()
 @router.post(
     "/api/auth/reset-password",
     response_model=Envelope[ResetResult],
-    responses={202: {"description": "Reset e-mail sent (the {email} form)"}, **errors(400, 413, 415, 429, 503)},
+    responses={
+        202: {"description": "Reset e-mail sent (the {email} form)"},
+        **errors(400, 413, 415, 429, 503),
+    },
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def reset_password(body: ResetPasswordRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)) -> Response:
+def reset_password(
+    body: ResetPasswordRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)
+) -> Response:
     client = client_of(request)
     if body.token is None:
         assert body.email is not None

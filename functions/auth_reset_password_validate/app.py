@@ -20,7 +20,9 @@ router = api_router()
     responses=errors(400, 413, 415, 429, 503),
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def validate(body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)) -> Response:
+def validate(
+    body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)
+) -> Response:
     return ok(request, flows.validate_reset_token(body.token, client_of(request)))
 
 

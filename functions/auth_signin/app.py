@@ -20,7 +20,9 @@ router = api_router()
     responses=errors(400, 401, 403, 413, 415, 429, 503),
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def signin(body: SigninRequest, request: Request, service: AuthService = Depends(get_auth_service)) -> Response:
+def signin(
+    body: SigninRequest, request: Request, service: AuthService = Depends(get_auth_service)
+) -> Response:
     return ok(request, service.signin(body, client_of(request)))
 
 

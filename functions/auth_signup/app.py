@@ -19,12 +19,17 @@ router = api_router()
     status_code=201,
     response_model=Envelope[SignupResult],
     responses={
-        202: {"model": Envelope[SignupPending], "description": "Verification e-mail sent (new or existing address)"},
+        202: {
+            "model": Envelope[SignupPending],
+            "description": "Verification e-mail sent (new or existing address)",
+        },
         **errors(400, 409, 413, 415, 429, 503),
     },
     openapi_extra=policy(auth="none", body_limit=8 * KB, idempotent=True),
 )
-def signup(body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)) -> Response:
+def signup(
+    body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)
+) -> Response:
     status, result = service.signup(body, client_of(request))
     return ok(request, result, status_code=status)
 

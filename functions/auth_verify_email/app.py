@@ -20,7 +20,9 @@ router = api_router()
     responses=errors(400, 413, 415, 429, 503),
     openapi_extra=policy(auth="none", body_limit=8 * KB),
 )
-def verify_email(body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)) -> Response:
+def verify_email(
+    body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)
+) -> Response:
     return ok(request, flows.verify_email(body.token, client_of(request)))
 
 

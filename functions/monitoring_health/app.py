@@ -19,7 +19,9 @@ router = api_router()
     responses=errors(429, 503),
     openapi_extra=policy(auth="none", rate_class="ops"),
 )
-def monitoring_health(request: Request, checker: ReadinessChecker = Depends(get_readiness_checker)) -> Response:
+def monitoring_health(
+    request: Request, checker: ReadinessChecker = Depends(get_readiness_checker)
+) -> Response:
     return ok(request, checker.check())
 
 

@@ -24,7 +24,10 @@ def main(argv: list[str]) -> int:
         return 2
     env = stack.attach()
     if env is None:
-        print("note: no running `make run` stack found; routes that need a store will answer 503", file=sys.stderr)
+        print(
+            "note: no running `make run` stack found; routes that need a store will answer 503",
+            file=sys.stderr,
+        )
     else:
         stack.export(env)
     event = json.loads(Path(event_path).read_text())

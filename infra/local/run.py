@@ -14,7 +14,7 @@ from infra.local import stack as local_stack
 from infra.local.functions import http_functions
 
 DEMO_EMAIL = "demo@describe-it.local"
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - local demo account, printed on start
+DEMO_PASSWORD = "demo-password-2026"
 
 
 def build_app() -> object:
@@ -56,7 +56,9 @@ def main() -> int:
 
 
 def _origins() -> str:
-    return os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173")
+    return os.environ.get(
+        "CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000,http://localhost:5173"
+    )
 
 
 if __name__ == "__main__":

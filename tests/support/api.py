@@ -14,7 +14,11 @@ def _routes() -> dict[str, str]:
     from infra.local.cfn import load_template
 
     routes: dict[str, str] = {}
-    for props in (r["Properties"] for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::Function"):
+    for props in (
+        r["Properties"]
+        for r in load_template()["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    ):
         function = props["CodeUri"].rstrip("/").split("/")[-1]
         for event in (props.get("Events") or {}).values():
             if event["Type"] == "HttpApi" and "Path" in event["Properties"]:

@@ -25,7 +25,11 @@ def http_event(
     source_ip: str = "203.0.113.10",
 ) -> dict[str, Any]:
     """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given."""
-    out_headers = {"host": "api.example.com", "user-agent": "pytest", **{k.lower(): v for k, v in (headers or {}).items()}}
+    out_headers = {
+        "host": "api.example.com",
+        "user-agent": "pytest",
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
     encoded = False
     text: str | None = None
     if body is not None:
@@ -48,7 +52,13 @@ def http_event(
             "apiId": "local",
             "domainName": "api.example.com",
             "domainPrefix": "api",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip, "userAgent": "pytest"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": "pytest",
+            },
             "requestId": "gw-request-id",
             "routeKey": "$default",
             "stage": "$default",

@@ -20,12 +20,15 @@ from infra.local.functions import names
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUDGET = 700  # modules, third-party included
 BUDGETS: dict[str, int] = {}
+NO_DATABASE = {"health", "fallback"}
 # Heavy or sensitive packages and who may import them at import time.
 FORBIDDEN = {
     "anthropic": set(),  # only the generation functions (none of them import it at module level either)
     "boto3": set(),  # boto3 clients are built on first use
     "argon2": set(),  # hashing is loaded when a password is checked
-    "psycopg": {n for n in names() if n.startswith("auth_")} | {"migrate"},
+    # Functions that use the database may load the driver at init (Lambda's init phase runs at full
+    # CPU); the ones that never touch it must not pay for it.
+    "psycopg": set(names()) - NO_DATABASE,
 }
 
 PROBE = r"""

@@ -32,7 +32,11 @@ def test_signup_duplicate_email_is_409_when_verification_off():
     assert signup().status == 201
     again = signup("ANA@example.com")
     assert again.status == 409
-    assert again.json["details"][0] == {"field": "email", "message": again.json["details"][0]["message"], "code": "duplicate"}
+    assert again.json["details"][0] == {
+        "field": "email",
+        "message": again.json["details"][0]["message"],
+        "code": "duplicate",
+    }
 
 
 def test_signup_duplicate_username_is_409():
@@ -46,15 +50,27 @@ def test_signup_duplicate_username_is_409():
     ("body", "field", "message"),
     [
         ({"email": "not-an-email", "password": STRONG_PASSWORD}, "email", "Invalid email address"),
-        ({"email": "a@example.com", "password": "short"}, "password", "Password must be at least 8 characters"),
+        (
+            {"email": "a@example.com", "password": "short"},
+            "password",
+            "Password must be at least 8 characters",
+        ),
         ({"email": "a@example.com", "password": "password123"}, "password", "Password is too common"),
-        ({"email": "a@example.com", "password": "a@example.com"}, "password", "Password must not be your email address"),
+        (
+            {"email": "a@example.com", "password": "a@example.com"},
+            "password",
+            "Password must not be your email address",
+        ),
         (
             {"email": "a@example.com", "password": STRONG_PASSWORD, "confirmPassword": "other thing"},
             "confirmPassword",
             "Passwords do not match",
         ),
-        ({"email": "a@example.com", "password": STRONG_PASSWORD, "timeZone": "Mars/Olympus"}, "timeZone", "Unknown time zone"),
+        (
+            {"email": "a@example.com", "password": STRONG_PASSWORD, "timeZone": "Mars/Olympus"},
+            "timeZone",
+            "Unknown time zone",
+        ),
     ],
 )
 def test_signup_rejects_bad_input(body, field, message):
@@ -66,11 +82,20 @@ def test_signup_rejects_bad_input(body, field, message):
 
 
 def test_signup_invalid_json_wrong_type_and_oversize():
-    bad_json = call("POST", "/api/auth/signup", raw_body="{not json", headers={"content-type": "application/json"})
+    bad_json = call(
+        "POST", "/api/auth/signup", raw_body="{not json", headers={"content-type": "application/json"}
+    )
     assert bad_json.status == 400 and bad_json.json["error"] == "Invalid JSON in request body"
-    not_object = call("POST", "/api/auth/signup", raw_body="[1,2]", headers={"content-type": "application/json"})
+    not_object = call(
+        "POST", "/api/auth/signup", raw_body="[1,2]", headers={"content-type": "application/json"}
+    )
     assert not_object.status == 400 and not_object.json["error"] == "Invalid JSON in request body"
-    wrong_type = call("POST", "/api/auth/signup", raw_body="email=a", headers={"content-type": "application/x-www-form-urlencoded"})
+    wrong_type = call(
+        "POST",
+        "/api/auth/signup",
+        raw_body="email=a",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert wrong_type.status == 415 and wrong_type.json["code"] == "UNSUPPORTED_MEDIA_TYPE"
     big = call("POST", "/api/auth/signup", {"email": "a@example.com", "password": "x" * 9000})
     assert big.status == 413 and big.json["code"] == "PAYLOAD_TOO_LARGE"
@@ -94,7 +119,10 @@ def test_signin_success_and_same_answer_for_wrong_password_and_unknown_email():
 def test_signin_locks_after_ten_failures_and_unknown_email_locks_the_same_way(stack):
     signup()
     known = [signin(password=f"wrong password {i}", source_ip=f"198.51.100.{i}").status for i in range(11)]
-    unknown = [signin(email="ghost@example.com", password=f"wrong {i}xx", source_ip=f"198.51.100.{i}").status for i in range(11)]
+    unknown = [
+        signin(email="ghost@example.com", password=f"wrong {i}xx", source_ip=f"198.51.100.{i}").status
+        for i in range(11)
+    ]
     assert known == [401] * 10 + [429]
     assert unknown == known
     locked = signin(source_ip="198.51.100.99")  # even the right password waits out the lock
@@ -136,7 +164,9 @@ def test_refresh_rotates_and_reuse_revokes_family(stack):
     assert again.status == 409 and again.json["details"][0]["code"] == "refresh_in_progress"
     # Later (past the 10 s grace) the same reuse revokes the whole family.
     with psycopg.connect(stack.admin_dsn()) as conn:
-        conn.execute("UPDATE auth_refresh_tokens SET rotated_at = now() - interval '11 seconds' WHERE rotated_at IS NOT NULL")
+        conn.execute(
+            "UPDATE auth_refresh_tokens SET rotated_at = now() - interval '11 seconds' WHERE rotated_at IS NOT NULL"
+        )
     reuse = call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]})
     assert reuse.status == 401 and reuse.json["code"] == "INVALID_TOKEN"
     with psycopg.connect(stack.admin_dsn()) as conn:

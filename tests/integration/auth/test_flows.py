@@ -52,7 +52,9 @@ def test_verification_token_expired_tampered_and_superseded(stack, mailbox, veri
     tampered = second[:-2] + ("AA" if not second.endswith("AA") else "BB")
     assert call("POST", "/api/auth/verify-email", {"token": tampered}).status == 400
     with psycopg.connect(stack.admin_dsn()) as conn:
-        conn.execute("UPDATE auth_action_tokens SET expires_at = now() - interval '1 second', created_at = now() - interval '1 day'")
+        conn.execute(
+            "UPDATE auth_action_tokens SET expires_at = now() - interval '1 second', created_at = now() - interval '1 day'"
+        )
     assert call("POST", "/api/auth/verify-email", {"token": second}).status == 400  # expired
 
 
@@ -71,7 +73,9 @@ def test_password_reset_flow_revokes_sessions(mailbox):
     assert valid.data["valid"] is True and valid.data["expiresAt"].endswith("Z")
     weak = call("POST", "/api/auth/reset-password", {"token": token, "password": "password"})
     assert weak.status == 400
-    done = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD, "autoLogin": True})
+    done = call(
+        "POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD, "autoLogin": True}
+    )
     assert done.status == 200, done
     assert done.data["reset"] is True and done.data["session"]["access_token"]
     assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401  # old session ended
@@ -80,7 +84,10 @@ def test_password_reset_flow_revokes_sessions(mailbox):
     assert signin("ana@example.com", STRONG_PASSWORD).status == 401
     again = call("POST", "/api/auth/reset-password", {"token": token, "password": "yet another passphrase"})
     assert again.status == 400  # single use
-    assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data == {"valid": False, "expiresAt": None}
+    assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data == {
+        "valid": False,
+        "expiresAt": None,
+    }
     assert mailbox.to("ana@example.com")[-1].subject == "Your Describe It password was changed"
 
 
@@ -102,15 +109,24 @@ def test_update_password(mailbox):
     session = session_for("ana@example.com")
     other = signin("ana@example.com").data["session"]
     wrong = call(
-        "PUT", "/api/auth/update-password", {"currentPassword": "nope nope", "newPassword": NEW_PASSWORD}, token=session["access_token"]
+        "PUT",
+        "/api/auth/update-password",
+        {"currentPassword": "nope nope", "newPassword": NEW_PASSWORD},
+        token=session["access_token"],
     )
     assert wrong.status == 401 and wrong.json["error"] == "Current password is incorrect"
     same = call(
-        "PUT", "/api/auth/update-password", {"currentPassword": STRONG_PASSWORD, "newPassword": STRONG_PASSWORD}, token=session["access_token"]
+        "PUT",
+        "/api/auth/update-password",
+        {"currentPassword": STRONG_PASSWORD, "newPassword": STRONG_PASSWORD},
+        token=session["access_token"],
     )
     assert same.status == 400
     done = call(
-        "PUT", "/api/auth/update-password", {"currentPassword": STRONG_PASSWORD, "newPassword": NEW_PASSWORD}, token=session["access_token"]
+        "PUT",
+        "/api/auth/update-password",
+        {"currentPassword": STRONG_PASSWORD, "newPassword": NEW_PASSWORD},
+        token=session["access_token"],
     )
     assert done.status == 200, done
     fresh = done.data["session"]
@@ -121,12 +137,22 @@ def test_update_password(mailbox):
 
 def test_profile_update_and_username_conflict():
     session_for("taken@example.com")
-    call("PATCH", "/api/auth/me", {"username": "lola"}, token=signin("taken@example.com").data["session"]["access_token"])
+    call(
+        "PATCH",
+        "/api/auth/me",
+        {"username": "lola"},
+        token=signin("taken@example.com").data["session"]["access_token"],
+    )
     session = session_for("ana@example.com")
     reply = call(
         "PATCH",
         "/api/auth/me",
-        {"fullName": "Ana B", "timeZone": "America/Mexico_City", "uiLanguage": "es", "spanishLevel": "intermediate"},
+        {
+            "fullName": "Ana B",
+            "timeZone": "America/Mexico_City",
+            "uiLanguage": "es",
+            "spanishLevel": "intermediate",
+        },
         token=session["access_token"],
     )
     assert reply.status == 200, reply
@@ -139,7 +165,9 @@ def test_profile_update_and_username_conflict():
     )
     clash = call("PATCH", "/api/auth/me", {"username": "LOLA"}, token=session["access_token"])
     assert clash.status == 409
-    http_avatar = call("PATCH", "/api/auth/me", {"avatarUrl": "http://x.example/a.png"}, token=session["access_token"])
+    http_avatar = call(
+        "PATCH", "/api/auth/me", {"avatarUrl": "http://x.example/a.png"}, token=session["access_token"]
+    )
     assert http_avatar.status == 400
 
 

@@ -169,7 +169,9 @@ def _assert_tokens_verify_with_the_public_secret(kid: str) -> None:
     settings = get_settings()
     keys = load_key_set()
     assert keys.kid == kid and keys.private_pem is not None
-    token = TokenIssuer(keys.private_pem, kid, settings.jwt_issuer, settings.jwt_audience).issue(uuid4(), uuid4(), "free", "user")
+    token = TokenIssuer(keys.private_pem, kid, settings.jwt_issuer, settings.jwt_audience).issue(
+        uuid4(), uuid4(), "free", "user"
+    )
     public_only = {k: v for k, v in keys.public_keys.items() if k == kid}
     verifier = TokenVerifier(public_only, settings.jwt_issuer, settings.jwt_audience, check_revoked=False)
     assert verifier.verify(token.token).tier == "free"

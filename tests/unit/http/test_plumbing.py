@@ -90,14 +90,22 @@ def test_head_has_no_body():
 
 
 def test_cors_preflight_allowed_and_refused():
-    allowed = send("OPTIONS", headers={"origin": "http://localhost:3000", "access-control-request-method": "POST"})
+    allowed = send(
+        "OPTIONS", headers={"origin": "http://localhost:3000", "access-control-request-method": "POST"}
+    )
     assert allowed.status == 204
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "POST" in allowed.headers["access-control-allow-methods"]
     assert allowed.headers["access-control-max-age"] == "600"
-    refused = send("OPTIONS", headers={"origin": "https://evil.example", "access-control-request-method": "POST"})
+    refused = send(
+        "OPTIONS", headers={"origin": "https://evil.example", "access-control-request-method": "POST"}
+    )
     assert refused.status == 403 and refused.json["code"] == "FORBIDDEN"
-    unknown = send("OPTIONS", "/api/nope", headers={"origin": "http://localhost:3000", "access-control-request-method": "GET"})
+    unknown = send(
+        "OPTIONS",
+        "/api/nope",
+        headers={"origin": "http://localhost:3000", "access-control-request-method": "GET"},
+    )
     assert unknown.status == 404
 
 
@@ -148,7 +156,11 @@ def test_body_guards_order_and_messages():
     assert big.status == 413
     wrong_type = send("POST", raw_body="{", headers={"content-type": "text/csv"})
     assert wrong_type.status == 415
-    with_charset = send("POST", raw_body=json.dumps({"name": "x"}), headers={"content-type": "application/json; charset=utf-8"})
+    with_charset = send(
+        "POST",
+        raw_body=json.dumps({"name": "x"}),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     assert with_charset.status == 201
 
 

@@ -57,7 +57,9 @@ def run(command: str, email: str, value: str | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m describe_it.admin_cli", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m describe_it.admin_cli", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, choices in VALUES.items():
         p = sub.add_parser(name)

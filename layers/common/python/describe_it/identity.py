@@ -30,6 +30,15 @@ class Principal:
         return self.role == "admin"
 
 
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from: its rate-limit key and what is stored with a refresh token."""
+
+    ip: str | None
+    user_agent: str | None
+    key: str  # "ip:<hmac>"
+
+
 def ip_key(ip: str | None, secret: str) -> str:
     """HMAC of the client IP; IPv6 addresses are grouped by their /64 (one household, one key)."""
     try:

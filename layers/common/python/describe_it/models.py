@@ -61,4 +61,6 @@ def _strict_str(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_strict_str), AfterValidator(clean_text)]
-SafeText = Annotated[str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(reject_unsafe)]
+SafeText = Annotated[
+    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(reject_unsafe)
+]

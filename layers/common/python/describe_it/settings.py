@@ -9,9 +9,7 @@ env file under ``.local/`` and exports it before anything imports this module.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
-
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict

@@ -25,11 +25,11 @@ from describe_it.auth.flow_models import (
 )
 from describe_it.auth.models import User, check_new_password
 from describe_it.auth.passwords import hash_password, verify_password
-from describe_it.auth.service import AuthService, Client, get_auth_service, mark_revoked, send_action_link
+from describe_it.auth.service import AuthService, get_auth_service, mark_revoked, send_action_link
 from describe_it.auth.tokens import hash_token
 from describe_it.db.tx import transaction
 from describe_it.errors import ApiError, Conflict, Detail, InvalidCredentials, ValidationFailed
-from describe_it.identity import Principal
+from describe_it.identity import Client, Principal
 from describe_it.limiting import charge
 from describe_it.runtime.limits import Rule
 from describe_it.settings import get_settings
@@ -111,7 +111,8 @@ class AccountFlows:
         return TokenValidity(valid=row is not None, expires_at=row["expires_at"] if row else None)
 
     def reset_password(self, req: ResetPasswordRequest, client: Client) -> ResetResult:
-        assert req.token is not None and req.password is not None
+        assert req.token is not None
+        assert req.password is not None
         charge(client.key, [TOKEN_PER_IP], fail_open=False)
         with transaction("auth") as conn:
             row = self._live_token(conn, req.token, "reset_password")
@@ -126,7 +127,9 @@ class AccountFlows:
             raise _weak(str(exc)) from exc
         password_hash = hash_password(req.password)
         with transaction("auth") as conn:
-            row = self._live_token(conn, req.token, "reset_password")  # re-checked: it may have been used meanwhile
+            row = self._live_token(
+                conn, req.token, "reset_password"
+            )  # re-checked: it may have been used meanwhile
             if row is None:
                 raise _bad_token("reset")
             repo.use_action_token(conn, row["id"])
@@ -143,7 +146,9 @@ class AccountFlows:
 
     # --- signed-in changes ----------------------------------------------------------------------
 
-    def update_password(self, principal: Principal, req: UpdatePasswordRequest, client: Client) -> PasswordUpdated:
+    def update_password(
+        self, principal: Principal, req: UpdatePasswordRequest, client: Client
+    ) -> PasswordUpdated:
         user_id = _user_id(principal)
         charge(f"u:{user_id}", [SENSITIVE_PER_USER], fail_open=False)
         with transaction("auth") as conn:
@@ -212,7 +217,9 @@ def _user_id(principal: Principal) -> UUID:
 
 
 def _username_taken() -> Conflict:
-    return Conflict("Username is already taken", details=[Detail("username", "Username is already taken", "duplicate")])
+    return Conflict(
+        "Username is already taken", details=[Detail("username", "Username is already taken", "duplicate")]
+    )
 
 
 def _kick_outbox() -> None:

@@ -87,6 +87,8 @@ def ensure_signing_keys() -> str | None:
         pass  # declared without a value: this is the first deploy
     kid, private_pem, public_pem = generate_signing_key()
     signing = {"current": {"kid": kid, "privateKey": private_pem, "publicKey": public_pem}, "previous": []}
-    secrets_manager.put_secret_value(SecretId=settings.jwt_public_keys_secret_arn, SecretString=json.dumps({kid: public_pem}))
+    secrets_manager.put_secret_value(
+        SecretId=settings.jwt_public_keys_secret_arn, SecretString=json.dumps({kid: public_pem})
+    )
     secrets_manager.put_secret_value(SecretId=settings.jwt_secret_arn, SecretString=json.dumps(signing))
     return kid

@@ -18,7 +18,9 @@ MAX_LENGTH = 128
 def _hasher() -> Any:
     from argon2 import PasswordHasher, Type
 
-    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+    return PasswordHasher(
+        time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+    )
 
 
 def normalise(password: str) -> str:

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
@@ -40,7 +39,7 @@ from describe_it.errors import (
     RateLimited,
     ValidationFailed,
 )
-from describe_it.identity import Principal
+from describe_it.identity import Client, Principal
 from describe_it.limiting import charge
 from describe_it.observability import logger
 from describe_it.runtime.limits import Rule
@@ -58,15 +57,6 @@ SIGNIN_PER_IP_EMAIL = Rule("auth-signin", 10, 15 * 60)
 SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
 SIGNUP_PER_IP = Rule("auth-signup", 5, 3600)
 REFRESH_PER_FAMILY = Rule("auth-refresh", 60, 3600)
-
-
-@dataclass(frozen=True)
-class Client:
-    """Where the request came from: the rate-limit key and what is stored with a refresh token."""
-
-    ip: str | None
-    user_agent: str | None
-    key: str  # the principal's client key ("ip:<hmac>")
 
 
 class AuthService:
@@ -158,7 +148,11 @@ class AuthService:
         if not verify_password(row["password_hash"], req.password):
             with transaction("auth") as conn:
                 locked_until = repo.record_failed_login(conn, row["id"], LOCK_AFTER, LOCK_SECONDS)
-                if locked_until is not None and locked_until > now and row["failed_login_count"] + 1 == LOCK_AFTER:
+                if (
+                    locked_until is not None
+                    and locked_until > now
+                    and row["failed_login_count"] + 1 == LOCK_AFTER
+                ):
                     repo.queue_email(conn, row["id"], row["email"], "account_locked", row["ui_language"], {})
             raise InvalidCredentials()
         # Only after a correct password: these answers would otherwise reveal that the account exists.
@@ -187,7 +181,9 @@ class AuthService:
         lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
         raise InvalidCredentials()
 
-    def open_session(self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client) -> Session:
+    def open_session(
+        self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client
+    ) -> Session:
         now = self._now()
         family_id = uuid4()
         lifetime = REFRESH_TTL if remember_me else REFRESH_TTL_SHORT
@@ -271,7 +267,9 @@ class AuthService:
                 return AuthResult(user=User.from_row(user), session=session)
         # Reuse of a rotated token: the family is revoked (committed above), then the caller is refused.
         assert outcome == "reuse"
-        logger.warning("refresh token reuse detected; family revoked", extra={"family_id": str(token["family_id"])})
+        logger.warning(
+            "refresh token reuse detected; family revoked", extra={"family_id": str(token["family_id"])}
+        )
         mark_revoked([token["family_id"]])
         raise InvalidToken("Refresh token reuse detected; please sign in again")
 
@@ -318,7 +316,9 @@ def mark_revoked(families: list[UUID]) -> None:
 def send_action_link(conn: repo.Conn, settings: Settings, user: dict[str, Any], purpose: str) -> None:
     """Issue a single-use token (revoking the previous one) and queue the e-mail that carries it."""
     token = new_refresh_token()
-    repo.issue_action_token(conn, user["id"], purpose, user["email"], hash_token(token), ACTION_TTL_S[purpose])
+    repo.issue_action_token(
+        conn, user["id"], purpose, user["email"], hash_token(token), ACTION_TTL_S[purpose]
+    )
     if purpose == "verify_email":  # the API verifies, then redirects to the frontend
         link = f"{settings.api_base_url.rstrip('/')}/api/auth/verify-email?token={token}"
     else:  # the frontend's form posts the token with the new password

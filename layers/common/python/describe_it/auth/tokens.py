@@ -59,7 +59,9 @@ class TokenIssuer:
         self._issuer = issuer
         self._audience = audience
 
-    def issue(self, user_id: UUID, session_id: UUID, tier: str, role: str, now: int | None = None) -> IssuedToken:
+    def issue(
+        self, user_id: UUID, session_id: UUID, tier: str, role: str, now: int | None = None
+    ) -> IssuedToken:
         import jwt
 
         issued = int(now if now is not None else time.time())
@@ -76,7 +78,9 @@ class TokenIssuer:
             "tier": tier,
             "role": role,
         }
-        token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid, "typ": TOKEN_TYPE})
+        token = jwt.encode(
+            claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid, "typ": TOKEN_TYPE}
+        )
         return IssuedToken(token, expires)
 
 
@@ -86,7 +90,9 @@ def _b64json(segment: str) -> Any:
 
 
 class TokenVerifier:
-    def __init__(self, public_keys: dict[str, str], issuer: str, audience: str, *, check_revoked: bool = True):
+    def __init__(
+        self, public_keys: dict[str, str], issuer: str, audience: str, *, check_revoked: bool = True
+    ):
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
         self._keys = {kid: load_pem_public_key(pem.encode()) for kid, pem in public_keys.items()}
@@ -101,7 +107,11 @@ class TokenVerifier:
             raise InvalidToken() from exc
         if not isinstance(header, dict):
             raise InvalidToken()
-        if header.get("alg") != ALGORITHM or header.get("typ") != TOKEN_TYPE or header.get("kid") not in self._keys:
+        if (
+            header.get("alg") != ALGORITHM
+            or header.get("typ") != TOKEN_TYPE
+            or header.get("kid") not in self._keys
+        ):
             raise InvalidToken()
         return header
 

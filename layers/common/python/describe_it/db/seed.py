@@ -86,7 +86,7 @@ mucho gusto | phrase | - | nice to meet you | Me llamo Luis. Mucho gusto. | My n
 bienvenido | adjective | - | welcome | Bienvenido a nuestra casa. | Welcome to our home.
 encantado | adjective | - | delighted (to meet you) | Encantado de conocerte. | Delighted to meet you.
 ¿qué tal? | phrase | - | how's it going? | ¿Qué tal el fin de semana? | How was the weekend?
-"""),  # noqa: E501  (data table)
+"""),
     ),
     VocabularyList(
         name="La comida",
@@ -170,7 +170,7 @@ amanecer | noun | el m | sunrise; dawn | Vimos el amanecer desde la playa. | We 
 sobremesa | noun | la f | after-meal chat at the table | La sobremesa duró dos horas. | The chat after lunch lasted two hours.
 madrugada | noun | la f | the small hours | Llegamos de madrugada. | We arrived in the small hours.
 estrella | noun | la f | star | Esta noche se ven muchas estrellas. | You can see many stars tonight.
-"""),  # noqa: E501  (data table)
+"""),
 )
 
 
@@ -216,7 +216,7 @@ photo-1484154218962-a197022b5858 | 1080x720 | #e6e2dc | white kitchen | A clean 
 photo-1517849845537-4d257902454a | 1080x1350 | #c9b79c | dog looking at the camera | A small dog with big ears looking at the camera.
 photo-1514888286974-6c03e2ca1dba | 1080x720 | #9a948c | cat resting | A grey cat lying on a bed and looking up.
 photo-1449824913935-59a10b8d2000 | 1080x720 | #3b3f4a | city street at dusk | A busy city street with tall buildings and lights at dusk.
-""")  # noqa: E501  (data table)
+""")
 
 
 def _ensure_images(conn: Connection[Any]) -> list[UUID]:

@@ -44,7 +44,9 @@ def _send_one(conn: Any, row: dict[str, Any], sender: Sender, result: DrainResul
     except Exception as exc:
         attempts = row["attempts"] + 1
         final = attempts >= MAX_ATTEMPTS
-        logger.warning("e-mail send failed", extra={"outbox_id": str(row["id"]), "attempt": attempts, "final": final})
+        logger.warning(
+            "e-mail send failed", extra={"outbox_id": str(row["id"]), "attempt": attempts, "final": final}
+        )
         conn.execute(
             """UPDATE email_outbox SET attempts = %s, last_error = left(%s, 1000),
                       status = CASE WHEN %s THEN 'failed'::outbox_status ELSE status END,
@@ -92,7 +94,9 @@ def kick() -> None:
         if settings.email_sender_function:
             from describe_it.aws import client
 
-            client("lambda").invoke(FunctionName=settings.email_sender_function, InvocationType="Event", Payload=b"{}")
+            client("lambda").invoke(
+                FunctionName=settings.email_sender_function, InvocationType="Event", Payload=b"{}"
+            )
         elif settings.stage == "local":
             drain(deadline_s=5.0)
     except Exception:

@@ -20,7 +20,11 @@ class ConsoleSender:
     """Local stack: the e-mail is printed, so a developer can click the link."""
 
     def send(self, to: str, message: Rendered) -> str:
-        print(f"\n--- e-mail to {to} ---\nSubject: {message.subject}\n\n{message.text}\n---", file=sys.stderr, flush=True)
+        print(
+            f"\n--- e-mail to {to} ---\nSubject: {message.subject}\n\n{message.text}\n---",
+            file=sys.stderr,
+            flush=True,
+        )
         return "console"
 
 

@@ -96,7 +96,10 @@ class ReadinessChecker:
         if result.status == "unhealthy":
             down = [
                 Detail(f"checks.{name}", f"{name} is down", "down")
-                for name, check in (("database", result.checks.database), ("dynamodb", result.checks.dynamodb))
+                for name, check in (
+                    ("database", result.checks.database),
+                    ("dynamodb", result.checks.dynamodb),
+                )
                 if check.status == "down"
             ]
             raise ServiceUnavailable("A required dependency is down", retry_after=10, details=down)
@@ -112,7 +115,9 @@ class ReadinessChecker:
                 circuit=_circuit("anthropic"),
                 budget_remaining_pct=_budget_remaining_pct(s),
             ),
-            images=ImagesCheck(configured=s.unsplash_access_key is not None or s.demo_mode, circuit=_circuit("unsplash")),
+            images=ImagesCheck(
+                configured=s.unsplash_access_key is not None or s.demo_mode, circuit=_circuit("unsplash")
+            ),
             storage=StorageCheck(configured=bool(s.export_bucket)),
         )
         if checks.database.status == "down" or checks.dynamodb.status == "down":

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from describe_it.auth.service import Client
-from describe_it.identity import Principal
+from describe_it.identity import Client, Principal
 
 
 def principal(request: Request) -> Principal:

@@ -60,7 +60,9 @@ def _field_path(loc: tuple[Any, ...]) -> str | None:
 def _detail(err: dict[str, Any]) -> Detail:
     kind = str(err.get("type", ""))
     message = str(err.get("msg", "Invalid value"))
-    code = _TYPE_TO_CODE.get(kind, "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid")
+    code = _TYPE_TO_CODE.get(
+        kind, "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid"
+    )
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
         if message == "unsafe_content":
@@ -74,7 +76,9 @@ def validation_error(exc: RequestValidationError) -> ValidationFailed:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return InvalidJson()
-    if any(tuple(e.get("loc", ())) == ("body",) and e.get("type") in ("model_type", "dict_type") for e in errors):
+    if any(
+        tuple(e.get("loc", ())) == ("body",) and e.get("type") in ("model_type", "dict_type") for e in errors
+    ):
         return InvalidJson()  # the body parsed but is not an object
     details = [_detail(e) for e in errors]
     message = details[0].message if len(details) == 1 else None

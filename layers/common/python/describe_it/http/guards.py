@@ -130,7 +130,9 @@ async def with_idempotency(
     if response.status_code >= 500 or response.status_code in (401, 409, 429):
         store.abandon(scope)
     else:
-        kept = {k: v for k, v in response.headers.items() if k.lower() in ("location", "content-type", "etag")}
+        kept = {
+            k: v for k, v in response.headers.items() if k.lower() in ("location", "content-type", "etag")
+        }
         stored = StoredResponse(status=response.status_code, body=bytes(response.body), headers=kept)
         try:
             store.complete(scope, stored)

@@ -37,9 +37,7 @@ EXPOSE_HEADERS = (
     "X-Request-ID, X-Response-Time, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
     "Retry-After, ETag, Location, Idempotent-Replayed"
 )
-ALLOW_HEADERS = (
-    "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, Prefer, X-Request-ID, Cache-Control"
-)
+ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, Prefer, X-Request-ID, Cache-Control"
 # The API docs page of the local stack loads its script and styles from the page itself.
 DOCS_PATHS = frozenset({"/docs", "/openapi.json"})
 
