@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -72,3 +72,26 @@ def verification_required(monkeypatch: pytest.MonkeyPatch):
     from describe_it.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "auth_require_verified_email", True)
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """``settings_env(NAME=value or None)``: change settings through the environment for one test.
+
+    ``None`` removes a variable. The stack's settings (and AWS clients) come back after the test.
+    """
+    from describe_it.aws import reset_clients
+    from describe_it.settings import get_settings
+
+    def apply(**values: str | None) -> None:
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    reset_clients()

@@ -4,6 +4,7 @@
     python -m describe_it.admin_cli set-tier  EMAIL free|basic|pro
     python -m describe_it.admin_cli suspend   EMAIL      (ends every session at once)
     python -m describe_it.admin_cli activate  EMAIL
+    python -m describe_it.admin_cli rotate-signing-key   (AWS: new access-token key, old one kept to verify)
 
 Runs as the ``describeit_admin`` database role (settings ``DB_ADMIN_URL`` / ``DB_ADMIN_SECRET_ARN``;
 `make run` has them in .local/run.env.json). A tier or role change reaches the user's access token
@@ -67,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("value", choices=choices)
     for name in ("suspend", "activate"):
         sub.add_parser(name).add_argument("email")
+    sub.add_parser("rotate-signing-key")
     args = parser.parse_args(argv)
+    if args.command == "rotate-signing-key":
+        from describe_it.auth.keys import rotate_signing_keys
+
+        print({"newKid": rotate_signing_keys()})
+        return 0
     result = run(args.command, args.email.strip().lower(), getattr(args, "value", None))
     print(result)
     return 0

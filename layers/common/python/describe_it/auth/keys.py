@@ -92,3 +92,32 @@ def ensure_signing_keys() -> str | None:
     )
     secrets_manager.put_secret_value(SecretId=settings.jwt_secret_arn, SecretString=json.dumps(signing))
     return kid
+
+
+def rotate_signing_keys(keep_previous: int = 1) -> str:
+    """Operator step (``admin_cli rotate-signing-key``): a new current key; the old one is kept for
+    verification only, so tokens it signed stay valid until they expire (≤ 1 h) and nobody is
+    signed out. Verifying functions pick the new public key up on their next cold start; run it at
+    least one token lifetime before retiring the previous key again."""
+    settings = get_settings()
+    if not settings.jwt_secret_arn or not settings.jwt_public_keys_secret_arn:
+        raise RuntimeError("rotation needs JWT_SECRET_ARN and JWT_PUBLIC_KEYS_SECRET_ARN (AWS)")
+    from describe_it.aws import client
+
+    secrets_manager = client("secretsmanager")
+    signing = json.loads(secrets_manager.get_secret_value(SecretId=settings.jwt_secret_arn)["SecretString"])
+    old = signing["current"]
+    previous = [{"kid": old["kid"], "publicKey": old["publicKey"]}, *signing.get("previous", [])][
+        :keep_previous
+    ]
+    kid, private_pem, public_pem = generate_signing_key()
+    # Public keys first: a verifier must know the new key before any token signed with it exists.
+    public = {kid: public_pem, **{p["kid"]: p["publicKey"] for p in previous}}
+    secrets_manager.put_secret_value(
+        SecretId=settings.jwt_public_keys_secret_arn, SecretString=json.dumps(public)
+    )
+    current = {"kid": kid, "privateKey": private_pem, "publicKey": public_pem}
+    secrets_manager.put_secret_value(
+        SecretId=settings.jwt_secret_arn, SecretString=json.dumps({"current": current, "previous": previous})
+    )
+    return kid

@@ -1,0 +1,59 @@
+"""Signing-key rotation in AWS terms (Secrets Manager on the local endpoint): nobody is signed out."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from describe_it.auth.keys import ensure_signing_keys, load_key_set, rotate_signing_keys
+from describe_it.auth.tokens import TokenIssuer, TokenVerifier
+from describe_it.errors import InvalidToken
+
+
+@pytest.fixture
+def aws_keys(stack, settings_env):
+    from describe_it.aws import client
+
+    arns = [client("secretsmanager").create_secret(Name=f"jwt-{uuid4().hex}")["ARN"] for _ in range(2)]
+    settings_env(
+        JWT_SECRET_ARN=arns[0],
+        JWT_PUBLIC_KEYS_SECRET_ARN=arns[1],
+        JWT_PRIVATE_KEY=None,
+        JWT_PUBLIC_KEYS=None,
+        JWT_SIGNING_KID=None,
+    )
+    return arns
+
+
+def _issuer_and_verifier():
+    from describe_it.settings import get_settings
+
+    s = get_settings()
+    keys = load_key_set()
+    assert keys.private_pem is not None and keys.kid is not None
+    issuer = TokenIssuer(keys.private_pem, keys.kid, s.jwt_issuer, s.jwt_audience)
+    return issuer, TokenVerifier(keys.public_keys, s.jwt_issuer, s.jwt_audience, check_revoked=False), keys
+
+
+def test_first_deploy_creates_keys_once(aws_keys):
+    kid = ensure_signing_keys()
+    assert kid is not None
+    assert ensure_signing_keys() is None  # the second deploy keeps them
+    assert load_key_set().kid == kid
+
+
+def test_rotation_keeps_old_tokens_valid_and_retires_keys_after_two_rotations(aws_keys):
+    first = ensure_signing_keys()
+    old_issuer, _, _ = _issuer_and_verifier()
+    old_token = old_issuer.issue(uuid4(), uuid4(), "free", "user").token
+    second = rotate_signing_keys()
+    new_issuer, verifier, keys = _issuer_and_verifier()
+    assert keys.kid == second != first
+    assert set(keys.public_keys) == {first, second}
+    assert verifier.verify(old_token).tier == "free"  # signed before rotation, still accepted
+    assert verifier.verify(new_issuer.issue(uuid4(), uuid4(), "pro", "user").token).tier == "pro"
+    rotate_signing_keys()
+    _, verifier, _ = _issuer_and_verifier()
+    with pytest.raises(InvalidToken):
+        verifier.verify(old_token)  # two rotations later the first key is gone
