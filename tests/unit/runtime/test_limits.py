@@ -60,3 +60,17 @@ def test_decision_headers() -> None:
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Reset": "1800000060",
     }
+
+
+def test_ai_limits_come_from_settings_and_own_keys_use_the_pro_column(monkeypatch):
+    from describe_it.limiting import ai_rule
+    from describe_it.settings import get_settings
+
+    assert ai_rule("ai-describe", "free").limit == 10
+    assert ai_rule("ai-describe", "free", own_key=True).limit == 500
+    monkeypatch.setattr(
+        get_settings(), "ai_hourly_limits", {"ai-describe": {"free": 25, "pro": 900}, "ai-text": {}}
+    )
+    assert ai_rule("ai-describe", "free").limit == 25
+    assert ai_rule("ai-describe", "basic").limit == 0
+    assert ai_rule("ai-describe", "guest", own_key=True).limit == 900

@@ -28,3 +28,17 @@ def charge(key: str, rules: Sequence[Rule], *, fail_open: bool) -> Decision:
     if not decision.allowed:
         raise refusal(decision)
     return decision
+
+
+def ai_rule(class_name: str, tier: str, *, own_key: bool = False) -> Rule:
+    """The hourly rule of an AI class (``ai-describe``/``ai-text``) with the configured per-tier limits.
+
+    Requests that bring the caller's own Anthropic key count against the ``pro`` column (spec §2.3).
+    """
+    from describe_it.runtime.limits import rules_for
+    from describe_it.settings import get_settings
+
+    rule = rules_for(class_name, "pro" if own_key else tier, ai_limits=get_settings().ai_hourly_limits)
+    if rule is None:
+        raise ValueError(f"{class_name} is not an AI class")
+    return rule

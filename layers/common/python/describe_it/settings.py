@@ -74,7 +74,6 @@ class Settings(BaseSettings):
     jwt_public_keys_secret_arn: str | None = None  # public key set (every other function)
     auth_require_verified_email: bool = True
     ip_hash_secret: SecretStr = SecretStr("local-ip-hash-secret")
-    trusted_proxy_hops: int = 0
 
     # E-mail: "console" prints (local stack), "ses" sends through Amazon SES.
     email_sender: Literal["console", "ses"] = "console"
@@ -85,6 +84,11 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     unsplash_access_key: SecretStr | None = None
     ai_daily_token_budget: int = 2_000_000  # server-key tokens per UTC day (0 = no budget)
+    # Hourly AI request limits per tier (JSON); the seed values of spec §2.3 when unset.
+    ai_hourly_limits: dict[str, dict[str, int]] = {
+        "ai-describe": {"guest": 5, "free": 10, "basic": 50, "pro": 500},
+        "ai-text": {"guest": 20, "free": 60, "basic": 300, "pro": 3000},
+    }
     demo_mode: bool = False
     # Base URLs are settings so tests can point them at a fake provider on loopback.
     anthropic_base_url: str = "https://api.anthropic.com"
