@@ -51,10 +51,10 @@ invoke: $(STAMP)
 
 ## admin: operator commands against the running local stack, e.g. ARGS="set-tier demo@describe-it.local basic"
 admin: $(STAMP)
-	$(PY) -m infra.local.admin $(ARGS)
+	$(PY) -m infra.local.attached describe_it.admin_cli $(ARGS)
 
 migrate: $(STAMP)
-	$(PY) -m describe_it.db.migrate $(or $(CMD),up)
+	$(PY) -m infra.local.attached describe_it.db.migrate $(or $(CMD),up)
 
 build:
 	sam build

@@ -18,7 +18,10 @@ def stack() -> Iterator[local_stack.Stack]:
     """PostgreSQL (embedded, or DATABASE_URL) with a fresh, migrated test database; moto for AWS."""
     saved = dict(os.environ)
     running = local_stack.start(TEST_DATABASE, fresh=True)
-    local_stack.export(running.env)
+    # Tests never reach the internet: providers point at a closed loopback port unless a test
+    # starts its own fake provider.
+    closed = "http://127.0.0.1:9"
+    local_stack.export({**running.env, "ANTHROPIC_BASE_URL": closed, "UNSPLASH_BASE_URL": closed})
     try:
         yield running
     finally:

@@ -29,7 +29,12 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     print("Starting the local stack (PostgreSQL, DynamoDB/S3 on loopback)…", flush=True)
     running = local_stack.start("describeit")
-    env = {**running.env, "API_BASE_URL": f"http://{host}:{port}", "CORS_ALLOWED_ORIGINS": _origins()}
+    env = {
+        **running.env,
+        "API_BASE_URL": f"http://{host}:{port}",
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL", "http://localhost:3000"),  # the frontend's dev server
+        "CORS_ALLOWED_ORIGINS": _origins(),
+    }
     local_stack.export(env)
     local_stack.publish(env)
     from describe_it.db.seed import seed

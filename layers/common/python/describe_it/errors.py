@@ -65,7 +65,7 @@ class InvalidToken(ApiError):
 
 
 class InvalidCredentials(ApiError):
-    status, code, default_message = 401, "INVALID_TOKEN", "Invalid email or password"
+    status, code, default_message = 401, "INVALID_CREDENTIALS", "Invalid email or password"
 
 
 class TokenExpired(ApiError):
