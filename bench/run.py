@@ -81,7 +81,15 @@ def event_for(function: str, run: int, email: str) -> dict[str, Any]:
     cases = sorted((EVENTS / function).glob("*.json"))
     if not cases:
         raise SystemExit(f"no event for {function}")
-    return json.loads(cases[0].read_text())  # type: ignore[no-any-return]
+    event: dict[str, Any] = json.loads(cases[0].read_text())
+    if "requestContext" in event:  # a fresh client address per run, so rate limits stay out of the way
+        event["requestContext"]["http"]["sourceIp"] = ip
+    body = json.loads(event["body"]) if event.get("body") else None
+    if isinstance(body, dict) and "email" in body:  # per-address limits too (3/h for e-mail flows)
+        body["email"] = f"run{run}-{body['email']}"
+        event["body"] = json.dumps(body)
+        event["headers"].pop("content-length", None)
+    return event
 
 
 def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:

@@ -18,10 +18,29 @@ DEMO_PASSWORD = "demo-password-2026"
 
 
 def build_app() -> object:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from starlette.responses import HTMLResponse
+    from starlette.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
     from describe_it.http.app import create_app
 
     routers = [module.router for module in http_functions().values()]
-    return create_app(*routers, docs=True, title="Describe It API (local)")
+    app = create_app(*routers, docs=True, title="Describe It API (local)")
+    # The interactive docs, with Swagger UI served from the installed package: no CDN, works offline.
+    app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Describe It API (local)",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+
+    return app
 
 
 def main() -> int:

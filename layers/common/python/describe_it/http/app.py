@@ -18,10 +18,11 @@ def api_router() -> APIRouter:
 
 
 def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe It API") -> FastAPI:
+    """``docs`` serves /openapi.json (the local stack adds its own offline /docs page)."""
     app = FastAPI(
         title=title,
         version=API_VERSION,
-        docs_url="/docs" if docs else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
