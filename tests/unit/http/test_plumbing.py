@@ -176,3 +176,23 @@ def test_unexpected_error_is_generic_500():
     assert reply.json["code"] == "INTERNAL_ERROR"
     assert "hunter2" not in reply.text and "db.internal" not in reply.text
     assert reply.json["metadata"]["requestId"] == reply.headers["x-request-id"]
+
+
+def test_log_lines_carry_both_request_ids():
+    import io
+    import logging
+
+    from describe_it.observability import logger
+
+    stream = io.StringIO()
+    handler_ = logging.StreamHandler(stream)
+    handler_.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler_)
+    try:
+        send("PUT", body={}, headers={"x-request-id": "client-req-0002"})  # logs the unexpected error
+    finally:
+        logger.removeHandler(handler_)
+    record = json.loads(next(line for line in stream.getvalue().splitlines() if "unhandled error" in line))
+    assert record["request_id"] == "client-req-0002"
+    assert record["gateway_request_id"] == "gw-request-id"
+    assert "hunter2" in record["exception"]  # the detail goes to the log, never to the client

@@ -77,7 +77,9 @@ class ApiMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["started"] = time.perf_counter()
-        logger.append_keys(request_id=request_id, path=scope.get("path"))
+        # Mangum puts the API Gateway event in the scope: its request id ties our logs to the gateway's.
+        gateway_id = (scope.get("aws.event") or {}).get("requestContext", {}).get("requestId")
+        logger.append_keys(request_id=request_id, gateway_request_id=gateway_id, path=scope.get("path"))
         origin = headers.get("origin")
         cors = origin is not None and origin_allowed(origin)
         is_head = scope["method"] == "HEAD"
@@ -125,7 +127,7 @@ class ApiMiddleware:
 
             await exception_to_response(Request(scope, receive), exc)(scope, receive, send_wrapper)
         finally:
-            logger.remove_keys(["request_id", "path"])
+            logger.remove_keys(["request_id", "gateway_request_id", "path"])
 
     async def _options(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, origin: str | None, cors: bool
