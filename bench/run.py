@@ -160,6 +160,47 @@ def warm(function: str, make_event: Any) -> dict[str, Any]:
     }
 
 
+def auth_figures(email: str) -> dict[str, Any]:
+    """Issue 3's figures: sign-in through Mangum (argon2id dominates) and access-token verification."""
+    from describe_it.auth.passwords import hash_password, verify_password
+    from describe_it.auth.tokens import get_token_verifier
+
+    stored = hash_password(PASSWORD)
+    argon = []
+    for _ in range(30):
+        started = time.perf_counter()
+        verify_password(stored, PASSWORD)
+        argon.append((time.perf_counter() - started) * 1000)
+    handler = load_function("auth_signin").lambda_handler
+    signin = []
+    for i in range(50):  # a new client address each time: the per-IP sign-in limit is 10 per 15 min
+        event = http_event(
+            "POST",
+            "/api/auth/signin",
+            body={"email": email, "password": PASSWORD},
+            source_ip=f"198.21.{i // 200}.{i % 200 + 1}",
+        )
+        started = time.perf_counter()
+        reply = handler(event, LambdaContext())
+        signin.append((time.perf_counter() - started) * 1000)
+        assert reply["statusCode"] == 200, reply
+    token = _signin(email, "198.21.9.9")["access_token"]
+    verifier = get_token_verifier()
+    verifier.verify(token)  # warm the revocation cache, as a warm function has it
+    verify = []
+    for _ in range(10_000):
+        started = time.perf_counter()
+        verifier.verify(token)
+        verify.append((time.perf_counter() - started) * 1000)
+    return {
+        "argon2id_verify_median_ms": round(statistics.median(argon), 2),
+        "signin_median_ms": round(statistics.median(signin), 2),
+        "signin_p99_ms": round(sorted(signin)[int(len(signin) * 0.99) - 1], 2),
+        "verify_token_median_ms": round(statistics.median(verify), 4),
+        "verify_token_p99_ms": round(sorted(verify)[int(len(verify) * 0.99) - 1], 4),
+    }
+
+
 def main() -> int:
     running = local_stack.start("describeit_bench", fresh=True)
     env = {**os.environ, **running.env, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
@@ -190,12 +231,15 @@ def main() -> int:
         ]
         for row in warm_rows:
             print(row, flush=True)
+        auth = auth_figures(email)
+        print(auth, flush=True)
         results = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
             "runs": RUNS,
             "cold": cold,
             "warm": warm_rows,
+            "auth": auth,
         }
         (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from psycopg import sql
 
@@ -25,14 +27,18 @@ def truncate_user_tables(admin_dsn: str) -> None:
 
 
 def empty_state_table() -> None:
-    from describe_it.aws import state_table
+    from describe_it.aws import client, state_table_name
 
-    table = state_table()
-    scan = table.scan(ProjectionExpression="pk")
-    with table.batch_writer() as batch:
-        while True:
-            for item in scan.get("Items", []):
-                batch.delete_item(Key={"pk": item["pk"]})
-            if "LastEvaluatedKey" not in scan:
-                break
-            scan = table.scan(ProjectionExpression="pk", ExclusiveStartKey=scan["LastEvaluatedKey"])
+    dynamodb, table = client("dynamodb"), state_table_name()
+    scan: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk"}
+    while True:
+        page = dynamodb.scan(**scan)
+        keys = [item["pk"] for item in page.get("Items", [])]
+        for i in range(0, len(keys), 25):  # BatchWriteItem takes at most 25 requests
+            requests = [{"DeleteRequest": {"Key": {"pk": pk}}} for pk in keys[i : i + 25]]
+            while requests:
+                unprocessed = dynamodb.batch_write_item(RequestItems={table: requests})["UnprocessedItems"]
+                requests = unprocessed.get(table, [])
+        if "LastEvaluatedKey" not in page:
+            return
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,4 +1,8 @@
-"""Helpers for the runtime tests: a clock the test moves, and tables on the real moto server."""
+"""Helpers for the runtime tests: a clock the test moves, and DynamoDB clients for the real moto server.
+
+The runtime classes take a ``client_factory``; the helpers ``stored_item``/``delete_item``/
+``stored_items`` look at the state table directly, in DynamoDB's typed form (``{"N": "3"}``).
+"""
 
 from __future__ import annotations
 
@@ -26,16 +30,37 @@ class FakeClock:
         self.now += seconds
 
 
-def _table(endpoint: str, *, timeout: float = 2.0, attempts: int = 2, session: Any = None) -> Any:
+def _client(endpoint: str, *, timeout: float = 2.0, attempts: int = 2, session: Any = None) -> Any:
     import boto3
     from botocore.config import Config
 
     from describe_it.settings import get_settings
 
-    settings = get_settings()
     config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": attempts})
-    session = session or boto3.session.Session(region_name=settings.aws_region)
-    return session.resource("dynamodb", endpoint_url=endpoint, config=config).Table(settings.state_table)
+    session = session or boto3.session.Session(region_name=get_settings().aws_region)
+    return session.client("dynamodb", endpoint_url=endpoint, config=config)
+
+
+def stored_item(dynamodb: Any, pk: str) -> dict[str, Any] | None:
+    """Item ``pk`` as DynamoDB holds it (typed values), whether or not its TTL has passed."""
+    from describe_it.aws import state_table_name
+
+    response = dynamodb.get_item(TableName=state_table_name(), Key={"pk": {"S": pk}}, ConsistentRead=True)
+    return response.get("Item")
+
+
+def delete_item(dynamodb: Any, pk: str) -> None:
+    """Remove an item behind the code's back (another function's purge, a TTL deletion)."""
+    from describe_it.aws import state_table_name
+
+    dynamodb.delete_item(TableName=state_table_name(), Key={"pk": {"S": pk}})
+
+
+def stored_items(dynamodb: Any) -> list[dict[str, Any]]:
+    """Every item of the (small, test-only) table, typed values."""
+    from describe_it.aws import state_table_name
+
+    return dynamodb.scan(TableName=state_table_name(), ConsistentRead=True)["Items"]
 
 
 @pytest.fixture
@@ -44,18 +69,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def table(dynamo: Stack) -> Any:
-    """The state table on the moto server (emptied by the ``dynamo`` fixture)."""
-    from describe_it.aws import state_table
+def dynamodb(dynamo: Stack) -> Any:
+    """The service's DynamoDB client, on the moto server (state table emptied by ``dynamo``)."""
+    from describe_it.aws import client
 
-    return state_table()
+    return client("dynamodb")
 
 
 @pytest.fixture
-def per_thread_tables(dynamo: Stack) -> Callable[[], Any]:
-    """A table factory giving each thread its own Table resource and HTTP connection, like separate
-    Lambda functions (boto3 resources are not thread-safe). They are built from one session, under a
-    lock, because building a session per thread costs more than the test itself."""
+def per_thread_clients(dynamo: Stack) -> Callable[[], Any]:
+    """A client factory giving each thread its own client and HTTP connections, like separate Lambda
+    functions. They are built from one session, under a lock (creating clients from one session is
+    not thread-safe), because building a session per thread costs more than the test itself."""
     import boto3
 
     from describe_it.settings import get_settings
@@ -66,26 +91,26 @@ def per_thread_tables(dynamo: Stack) -> Callable[[], Any]:
     local, lock = threading.local(), threading.Lock()
 
     def factory() -> Any:
-        if not hasattr(local, "table"):
+        if not hasattr(local, "client"):
             with lock:
-                local.table = _table(endpoint, session=session)
-        return local.table
+                local.client = _client(endpoint, session=session)
+        return local.client
 
     return factory
 
 
 @pytest.fixture
-def dead_table(stack: Stack) -> Callable[[], Any]:
-    """A table factory pointing at a loopback port nobody listens on (DynamoDB unreachable)."""
+def dead_client(stack: Stack) -> Callable[[], Any]:
+    """A client factory pointing at a loopback port nobody listens on (DynamoDB unreachable)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    table = _table(f"http://127.0.0.1:{port}", timeout=0.5, attempts=1)
-    return lambda: table
+    client = _client(f"http://127.0.0.1:{port}", timeout=0.5, attempts=1)
+    return lambda: client
 
 
 class Switch:
-    """A table factory that can be cut off mid-test (DynamoDB goes away, then comes back)."""
+    """A client factory that can be cut off mid-test (DynamoDB goes away, then comes back)."""
 
     def __init__(self, live: Callable[[], Any], dead: Callable[[], Any]) -> None:
         self.live, self.dead, self.down = live, dead, False
@@ -95,5 +120,5 @@ class Switch:
 
 
 @pytest.fixture
-def switch(table: Any, dead_table: Callable[[], Any]) -> Switch:
-    return Switch(lambda: table, dead_table)
+def switch(dynamodb: Any, dead_client: Callable[[], Any]) -> Switch:
+    return Switch(lambda: dynamodb, dead_client)

@@ -15,7 +15,7 @@ from tests.integration.runtime.conftest import FakeClock, Switch
 
 
 def breaker(factory: Callable[[], Any], clock: FakeClock) -> CircuitBreaker:
-    return CircuitBreaker("anthropic", table_factory=factory, clock=clock)
+    return CircuitBreaker("anthropic", client_factory=factory, clock=clock)
 
 
 def calls(b: CircuitBreaker, outcomes: str) -> None:
@@ -33,8 +33,8 @@ def open_circuit(b: CircuitBreaker) -> None:
     assert b.state() == "open"
 
 
-def test_it_opens_when_half_of_ten_calls_fail(table: Any, clock: FakeClock) -> None:
-    b = breaker(lambda: table, clock)
+def test_it_opens_when_half_of_ten_calls_fail(dynamodb: Any, clock: FakeClock) -> None:
+    b = breaker(lambda: dynamodb, clock)
     calls(b, "sssssffff")  # 4 of 9 failed; too few calls to judge anyway
     assert b.state() == "closed"
     calls(b, "f")
@@ -46,28 +46,28 @@ def test_it_opens_when_half_of_ten_calls_fail(table: Any, clock: FakeClock) -> N
     assert raised.value.headers["Retry-After"] == "30"
 
 
-def test_it_stays_closed_below_the_failure_ratio(table: Any, clock: FakeClock) -> None:
-    b = breaker(lambda: table, clock)
+def test_it_stays_closed_below_the_failure_ratio(dynamodb: Any, clock: FakeClock) -> None:
+    b = breaker(lambda: dynamodb, clock)
     calls(b, "ssf" * 7)  # a third of the calls failed, all along
     assert b.state() == "closed"
 
 
-def test_nine_failures_are_not_enough(table: Any, clock: FakeClock) -> None:
-    b = breaker(lambda: table, clock)
+def test_nine_failures_are_not_enough(dynamodb: Any, clock: FakeClock) -> None:
+    b = breaker(lambda: dynamodb, clock)
     calls(b, "f" * 9)
     assert b.state() == "closed"
 
 
-def test_failures_of_an_earlier_window_do_not_count(table: Any, clock: FakeClock) -> None:
-    b = breaker(lambda: table, clock)
+def test_failures_of_an_earlier_window_do_not_count(dynamodb: Any, clock: FakeClock) -> None:
+    b = breaker(lambda: dynamodb, clock)
     calls(b, "f" * 9)
     clock.advance(60)
     calls(b, "f")
     assert b.state() == "closed"
 
 
-def test_the_count_is_shared_by_every_function(table: Any, clock: FakeClock) -> None:
-    one, two = breaker(lambda: table, clock), breaker(lambda: table, clock)
+def test_the_count_is_shared_by_every_function(dynamodb: Any, clock: FakeClock) -> None:
+    one, two = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
     calls(one, "fffff")
     calls(two, "fffff")
     assert one.state() == two.state() == "open"
@@ -75,8 +75,8 @@ def test_the_count_is_shared_by_every_function(table: Any, clock: FakeClock) -> 
         two.before_call()
 
 
-def test_it_goes_half_open_after_30_s_and_allows_one_trial(table: Any, clock: FakeClock) -> None:
-    first, second = breaker(lambda: table, clock), breaker(lambda: table, clock)
+def test_it_goes_half_open_after_30_s_and_allows_one_trial(dynamodb: Any, clock: FakeClock) -> None:
+    first, second = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
     open_circuit(first)
 
     clock.advance(29)
@@ -98,8 +98,8 @@ def test_it_goes_half_open_after_30_s_and_allows_one_trial(table: Any, clock: Fa
     assert second.state() == "closed"
 
 
-def test_a_failed_trial_opens_it_again(table: Any, clock: FakeClock) -> None:
-    first, second = breaker(lambda: table, clock), breaker(lambda: table, clock)
+def test_a_failed_trial_opens_it_again(dynamodb: Any, clock: FakeClock) -> None:
+    first, second = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
     open_circuit(first)
     clock.advance(30)
     second.before_call()
@@ -110,8 +110,8 @@ def test_a_failed_trial_opens_it_again(table: Any, clock: FakeClock) -> None:
     assert raised.value.headers["Retry-After"] == "30"
 
 
-def test_a_trial_that_never_reports_can_be_claimed_again(table: Any, clock: FakeClock) -> None:
-    crashed, other = breaker(lambda: table, clock), breaker(lambda: table, clock)
+def test_a_trial_that_never_reports_can_be_claimed_again(dynamodb: Any, clock: FakeClock) -> None:
+    crashed, other = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
     open_circuit(crashed)
     clock.advance(30)
     crashed.before_call()  # claims the trial, then its function dies
@@ -125,9 +125,9 @@ def test_a_trial_that_never_reports_can_be_claimed_again(table: Any, clock: Fake
 
 
 def test_a_late_success_of_a_call_that_was_not_the_trial_does_not_close_it(
-    table: Any, clock: FakeClock
+    dynamodb: Any, clock: FakeClock
 ) -> None:
-    b, slow = breaker(lambda: table, clock), breaker(lambda: table, clock)
+    b, slow = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
     slow.before_call()  # a long call starts while the circuit is closed
     open_circuit(b)
     slow.record_success()
@@ -135,15 +135,15 @@ def test_a_late_success_of_a_call_that_was_not_the_trial_does_not_close_it(
 
 
 def test_of_many_concurrent_callers_exactly_one_gets_the_trial(
-    per_thread_tables: Callable[[], Any], clock: FakeClock
+    per_thread_clients: Callable[[], Any], clock: FakeClock
 ) -> None:
-    open_circuit(breaker(per_thread_tables, clock))
+    open_circuit(breaker(per_thread_clients, clock))
     clock.advance(30)
     start = threading.Barrier(10)
 
     def attempt(_: int) -> bool:
-        b = breaker(per_thread_tables, clock)
-        per_thread_tables()  # connect before the race, so the race is between requests
+        b = breaker(per_thread_clients, clock)
+        per_thread_clients()  # connect before the race, so the race is between requests
         start.wait()
         try:
             b.before_call()

@@ -12,52 +12,53 @@ from describe_it.errors import DependencyDown
 from describe_it.runtime import revocations
 from describe_it.runtime.revocations import Revocations
 from infra.local.stack import Stack
-from tests.integration.runtime.conftest import FakeClock, Switch
+from tests.integration.runtime.conftest import FakeClock, Switch, delete_item, stored_item
 
 
-def test_a_revoked_family_is_seen_by_every_function(table: Any, clock: FakeClock) -> None:
+def test_a_revoked_family_is_seen_by_every_function(dynamodb: Any, clock: FakeClock) -> None:
     sid, other = uuid4(), uuid4()
-    Revocations(lambda: table, clock=clock).revoke_family(sid)
+    Revocations(lambda: dynamodb, clock=clock).revoke_family(sid)
 
-    checker = Revocations(lambda: table, clock=clock)
+    checker = Revocations(lambda: dynamodb, clock=clock)
     assert checker.is_revoked(sid) is True
     assert checker.is_revoked(other) is False
 
-    item = table.get_item(Key={"pk": f"revoked#{sid}"})["Item"]
-    assert int(item["ttl"]) == int(clock.now) + 3900
+    item = stored_item(dynamodb, f"revoked#{sid}")
+    assert item is not None
+    assert int(item["ttl"]["N"]) == int(clock.now) + 3900
 
 
-def test_a_not_revoked_answer_is_trusted_for_at_most_30_s(table: Any, clock: FakeClock) -> None:
+def test_a_not_revoked_answer_is_trusted_for_at_most_30_s(dynamodb: Any, clock: FakeClock) -> None:
     sid = uuid4()
-    api = Revocations(lambda: table, clock=clock)
+    api = Revocations(lambda: dynamodb, clock=clock)
     assert api.is_revoked(sid) is False  # cached by this warm function
 
-    Revocations(lambda: table, clock=clock).revoke_family(sid)  # sign-out, in the auth function
+    Revocations(lambda: dynamodb, clock=clock).revoke_family(sid)  # sign-out, in the auth function
     clock.advance(29)
     assert api.is_revoked(sid) is False
     clock.advance(1)
     assert api.is_revoked(sid) is True
 
 
-def test_a_revoked_answer_is_kept_until_the_item_expires(table: Any, clock: FakeClock) -> None:
+def test_a_revoked_answer_is_kept_until_the_item_expires(dynamodb: Any, clock: FakeClock) -> None:
     sid = uuid4()
-    Revocations(lambda: table, clock=clock).revoke_family(sid, ttl_s=600)
-    api = Revocations(lambda: table, clock=clock)
+    Revocations(lambda: dynamodb, clock=clock).revoke_family(sid, ttl_s=600)
+    api = Revocations(lambda: dynamodb, clock=clock)
     assert api.is_revoked(sid) is True
 
-    table.delete_item(Key={"pk": f"revoked#{sid}"})
+    delete_item(dynamodb, f"revoked#{sid}")
     clock.advance(599)
     assert api.is_revoked(sid) is True  # no read needed: it cannot become un-revoked
     clock.advance(1)
     assert api.is_revoked(sid) is False
 
 
-def test_an_expired_item_still_in_the_table_is_ignored(table: Any, clock: FakeClock) -> None:
+def test_an_expired_item_still_in_the_table_is_ignored(dynamodb: Any, clock: FakeClock) -> None:
     sid = uuid4()
-    Revocations(lambda: table, clock=clock).revoke_family(sid, ttl_s=60)
+    Revocations(lambda: dynamodb, clock=clock).revoke_family(sid, ttl_s=60)
     clock.advance(60)
-    assert "Item" in table.get_item(Key={"pk": f"revoked#{sid}"})
-    assert Revocations(lambda: table, clock=clock).is_revoked(sid) is False
+    assert stored_item(dynamodb, f"revoked#{sid}") is not None
+    assert Revocations(lambda: dynamodb, clock=clock).is_revoked(sid) is False
 
 
 def test_during_an_outage_only_known_answers_are_given(switch: Switch, clock: FakeClock) -> None:
@@ -73,9 +74,9 @@ def test_during_an_outage_only_known_answers_are_given(switch: Switch, clock: Fa
     assert raised.value.status == 503
 
 
-def test_revoking_without_dynamodb_is_an_error(dead_table: Callable[[], Any], clock: FakeClock) -> None:
+def test_revoking_without_dynamodb_is_an_error(dead_client: Callable[[], Any], clock: FakeClock) -> None:
     with pytest.raises(DependencyDown):
-        Revocations(dead_table, clock=clock).revoke_family(uuid4())
+        Revocations(dead_client, clock=clock).revoke_family(uuid4())
 
 
 @pytest.fixture

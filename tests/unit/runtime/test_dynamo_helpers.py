@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from botocore.exceptions import ClientError
 
-from describe_it.runtime._dynamo import epoch, is_conditional_failure, is_live, old_item, ttl_at
+from describe_it.runtime._dynamo import (
+    epoch,
+    from_dynamo,
+    is_conditional_failure,
+    is_live,
+    item_of,
+    old_item,
+    to_dynamo,
+    ttl_at,
+)
 
 
 def _conditional_failure(item: dict[str, object] | None) -> ClientError:
@@ -38,3 +48,36 @@ def test_timestamps_and_ttls() -> None:
     assert is_live({"ttl": Decimal(101)}, 100.5)
     assert not is_live({"ttl": Decimal(100)}, 100.0)
     assert is_live({}, 100.0)
+
+
+def test_values_are_typed_for_the_client_and_read_back_as_plain_values() -> None:
+    plain = {
+        "pk": "idem#u:1",
+        "statusCode": 201,
+        "startedAt": epoch(1_800_000_000.25),
+        "body": b"\x78\x9c\x00",
+        "headers": {"Location": "/x"},
+    }
+    typed = to_dynamo(plain)
+    assert typed == {
+        "pk": {"S": "idem#u:1"},
+        "statusCode": {"N": "201"},
+        "startedAt": {"N": "1800000000.250"},
+        "body": {"B": b"\x78\x9c\x00"},
+        "headers": {"M": {"Location": {"S": "/x"}}},
+    }
+    back = from_dynamo(typed)
+    assert int(back["statusCode"]) == 201
+    assert float(back["startedAt"]) == 1_800_000_000.25
+    assert bytes(back["body"]) == b"\x78\x9c\x00"
+    assert back["headers"] == {"Location": "/x"}
+
+
+def test_floats_are_refused_rather_than_rounded() -> None:
+    with pytest.raises(TypeError):
+        to_dynamo({"createdAt": 1_800_000_000.25})
+
+
+def test_an_absent_item_reads_as_none() -> None:
+    assert item_of({}) is None
+    assert item_of({"Item": {"ttl": {"N": "5"}}}) == {"ttl": Decimal(5)}

@@ -51,9 +51,9 @@ def _probe_database() -> None:
 
 
 def _probe_dynamodb() -> None:
-    from describe_it.aws import state_table
+    from describe_it.aws import client, state_table_name
 
-    state_table().get_item(Key={"pk": "health#probe"})
+    client("dynamodb").get_item(TableName=state_table_name(), Key={"pk": {"S": "health#probe"}})
 
 
 def _circuit(provider: str) -> Circuit:
@@ -70,14 +70,15 @@ def _budget_remaining_pct(settings: Settings) -> float | None:
     if settings.ai_daily_token_budget <= 0:
         return None
     try:
-        from describe_it.aws import state_table
+        from describe_it.aws import client, state_table_name
 
         day = datetime.now(UTC).strftime("%Y-%m-%d")
-        item = state_table().get_item(Key={"pk": f"budget#{day}"}).get("Item") or {}
+        key = {"pk": {"S": f"budget#{day}"}}
+        item = client("dynamodb").get_item(TableName=state_table_name(), Key=key).get("Item") or {}
     except Exception:
         logger.warning("AI budget unavailable", exc_info=True)
         return None
-    used = float(item.get("tokens", 0))
+    used = float(item.get("tokens", {"N": "0"})["N"])
     return round(max(0.0, 100.0 * (1 - used / settings.ai_daily_token_budget)), 1)
 
 

@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from describe_it.runtime._dynamo import Clock, TableFactory, dynamo_errors, epoch, is_live, ttl_at
+from describe_it.runtime._dynamo import (
+    ClientFactory,
+    Clock,
+    dynamo_errors,
+    epoch,
+    is_live,
+    item_key,
+    item_of,
+    state_client,
+    table_name,
+    to_dynamo,
+    ttl_at,
+)
 
 PREFIX = "cache#"
 _BATCH = 25  # BatchWriteItem maximum
@@ -44,17 +56,13 @@ def _encode(value: Any) -> str:
 class TwoTierCache:
     def __init__(
         self,
-        table_factory: TableFactory | None = None,
+        client_factory: ClientFactory = state_client,
         *,
         l1_max_items: int = 256,
         l1_max_ttl_s: float = 300,
         clock: Clock = time.time,
     ) -> None:
-        if table_factory is None:
-            from describe_it.aws import state_table
-
-            table_factory = state_table
-        self._table = table_factory
+        self._client = client_factory
         self._clock = clock
         self._max_items = l1_max_items
         # A delete in one function cannot reach the L1 of other warm functions; capping how long
@@ -94,7 +102,7 @@ class TwoTierCache:
         from describe_it.observability import logger
 
         try:
-            item = self._table().get_item(Key={"pk": PREFIX + key}).get("Item")
+            item = item_of(self._client().get_item(TableName=table_name(), Key=item_key(PREFIX + key)))
         except dynamo_errors() as exc:
             logger.warning("cache read failed; treating as a miss", extra={"error": repr(exc)})
             return None
@@ -121,14 +129,17 @@ class TwoTierCache:
         fresh_until = now + (ttl_s if fresh_s is None else min(fresh_s, ttl_s))
         self._l1_put(key, _Local(text, now, fresh_until, expires), now)
         try:
-            self._table().put_item(
-                Item={
-                    "pk": PREFIX + key,
-                    "v": zlib.compress(text.encode(), 6),
-                    "createdAt": epoch(now),
-                    "freshUntil": epoch(fresh_until),
-                    "ttl": expires,
-                }
+            self._client().put_item(
+                TableName=table_name(),
+                Item=to_dynamo(
+                    {
+                        "pk": PREFIX + key,
+                        "v": zlib.compress(text.encode(), 6),
+                        "createdAt": epoch(now),
+                        "freshUntil": epoch(fresh_until),
+                        "ttl": expires,
+                    }
+                ),
             )
         except dynamo_errors() as exc:
             logger.warning("cache write failed; value kept in this process only", extra={"error": repr(exc)})
@@ -148,7 +159,7 @@ class TwoTierCache:
         with self._lock:
             self._l1.pop(key, None)
         try:
-            self._table().delete_item(Key={"pk": PREFIX + key})
+            self._client().delete_item(TableName=table_name(), Key=item_key(PREFIX + key))
         except dynamo_errors() as exc:
             logger.warning("cache delete failed", extra={"error": repr(exc)})
 
@@ -164,22 +175,21 @@ class TwoTierCache:
                 del self._l1[key]
         stop_at = self._clock() + deadline_s
         deleted = 0
-        table = self._table()
+        client, table = self._client(), table_name()
         scan: dict[str, Any] = {
+            "TableName": table,
             "ProjectionExpression": "pk",
             "FilterExpression": "begins_with(pk, :prefix)",
-            "ExpressionAttributeValues": {":prefix": PREFIX + prefix},
+            "ExpressionAttributeValues": {":prefix": {"S": PREFIX + prefix}},
         }
         try:
             while True:
-                page = table.scan(**scan)
-                keys = [item["pk"] for item in page.get("Items", [])]
+                page = client.scan(**scan)
+                keys = [item["pk"] for item in page.get("Items", [])]  # already {"S": ...}
                 for i in range(0, len(keys), _BATCH):
                     if self._clock() >= stop_at:
                         return deleted, False
-                    with table.batch_writer() as batch:
-                        for pk in keys[i : i + _BATCH]:
-                            batch.delete_item(Key={"pk": pk})
+                    _delete_batch(client, table, keys[i : i + _BATCH])
                     deleted += len(keys[i : i + _BATCH])
                 if "LastEvaluatedKey" not in page:
                     return deleted, True
@@ -194,6 +204,14 @@ class TwoTierCache:
         """Forget L1 (tests, and callers that must read through to DynamoDB)."""
         with self._lock:
             self._l1.clear()
+
+
+def _delete_batch(client: Any, table: str, keys: list[Any]) -> None:
+    """One BatchWriteItem of deletes, resending what DynamoDB left unprocessed (it may, when throttled)."""
+    requests = [{"DeleteRequest": {"Key": {"pk": pk}}} for pk in keys]
+    while requests:
+        response = client.batch_write_item(RequestItems={table: requests})
+        requests = response.get("UnprocessedItems", {}).get(table, [])
 
 
 @cache

@@ -22,13 +22,19 @@ from typing import Any, Literal
 
 from describe_it.errors import ServiceUnavailable
 from describe_it.runtime._dynamo import (
+    ClientFactory,
     Clock,
-    TableFactory,
     dynamo_errors,
     epoch,
+    from_dynamo,
     is_conditional_failure,
     is_live,
+    item_key,
+    item_of,
     old_item,
+    state_client,
+    table_name,
+    to_dynamo,
     ttl_at,
 )
 
@@ -46,25 +52,21 @@ class CircuitBreaker:
         self,
         provider: str,
         *,
-        table_factory: TableFactory | None = None,
+        client_factory: ClientFactory = state_client,
         clock: Clock = time.time,
         min_calls: int = 10,
         failure_ratio: float = 0.5,
         window_s: int = 60,
         open_s: int = 30,
     ) -> None:
-        if table_factory is None:
-            from describe_it.aws import state_table
-
-            table_factory = state_table
         self.provider = provider
-        self._table = table_factory
+        self._client = client_factory
         self._clock = clock
         self._min_calls = min_calls
         self._failure_ratio = failure_ratio
         self._window_s = window_s
         self._open_s = open_s
-        self._key = {"pk": PREFIX + provider}
+        self._key = item_key(PREFIX + provider)
         # The trial token of a half-open claim made by this thread: only its outcome moves the
         # circuit out of half-open.
         self._local = threading.local()
@@ -82,7 +84,8 @@ class CircuitBreaker:
             raise self._unavailable(reopen_at - now)
         token = uuid.uuid4().hex
         try:
-            self._table().update_item(
+            self._client().update_item(
+                TableName=table_name(),
                 Key=self._key,
                 UpdateExpression="SET trialToken = :token, trialAt = :now, #ttl = :ttl",
                 ConditionExpression=(
@@ -90,14 +93,16 @@ class CircuitBreaker:
                     " AND (attribute_not_exists(trialAt) OR trialAt <= :expired)"
                 ),
                 ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues={
-                    ":token": token,
-                    ":now": epoch(now),
-                    ":ttl": ttl_at(now + ITEM_TTL_S),
-                    ":open": _OPEN,
-                    ":opened": item["openedAt"],
-                    ":expired": epoch(now - self._open_s),
-                },
+                ExpressionAttributeValues=to_dynamo(
+                    {
+                        ":token": token,
+                        ":now": epoch(now),
+                        ":ttl": ttl_at(now + ITEM_TTL_S),
+                        ":open": _OPEN,
+                        ":opened": item["openedAt"],
+                        ":expired": epoch(now - self._open_s),
+                    }
+                ),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except dynamo_errors() as exc:
@@ -165,12 +170,13 @@ class CircuitBreaker:
             )
             values.update({":closed": "closed", ":ws": self._window_start(now), ":zero": 0})
         try:
-            self._table().update_item(
+            self._client().update_item(
+                TableName=table_name(),
                 Key=self._key,
                 UpdateExpression=update,
                 ConditionExpression="trialToken = :token",
                 ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=to_dynamo(values),
             )
         except dynamo_errors() as exc:
             if is_conditional_failure(exc):  # our claim expired and someone else took over
@@ -181,10 +187,11 @@ class CircuitBreaker:
     def _count(self, failed: bool, now: float) -> dict[str, Any] | None:
         """Count one outcome in the current window (starting a new window if needed); new counts."""
         ws = self._window_start(now)
-        values = {":one": 1, ":f": 1 if failed else 0, ":ws": ws, ":ttl": ttl_at(now + ITEM_TTL_S)}
+        values = to_dynamo({":one": 1, ":f": 1 if failed else 0, ":ws": ws, ":ttl": ttl_at(now + ITEM_TTL_S)})
         for _ in range(2):
             try:
-                response = self._table().update_item(
+                response = self._client().update_item(
+                    TableName=table_name(),
                     Key=self._key,
                     UpdateExpression="ADD calls :one, failures :f SET #ttl = :ttl",
                     ConditionExpression="windowStart = :ws",
@@ -192,12 +199,13 @@ class CircuitBreaker:
                     ExpressionAttributeValues=values,
                     ReturnValues="ALL_NEW",
                 )
-                return dict(response["Attributes"])
+                return from_dynamo(response["Attributes"])
             except dynamo_errors() as exc:
                 if not is_conditional_failure(exc):
                     raise
             try:
-                response = self._table().update_item(
+                response = self._client().update_item(
+                    TableName=table_name(),
                     Key=self._key,
                     UpdateExpression="SET windowStart = :ws, calls = :one, failures = :f, #ttl = :ttl",
                     ConditionExpression="attribute_not_exists(windowStart) OR windowStart < :ws",
@@ -205,7 +213,7 @@ class CircuitBreaker:
                     ExpressionAttributeValues=values,
                     ReturnValues="ALL_NEW",
                 )
-                return dict(response["Attributes"])
+                return from_dynamo(response["Attributes"])
             except dynamo_errors() as exc:
                 if not is_conditional_failure(exc):
                     raise
@@ -216,16 +224,15 @@ class CircuitBreaker:
         from describe_it.observability import logger
 
         try:
-            self._table().update_item(
+            self._client().update_item(
+                TableName=table_name(),
                 Key=self._key,
                 UpdateExpression=_OPEN_UPDATE,
                 ConditionExpression="attribute_not_exists(#state) OR #state <> :open",
                 ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues={
-                    ":open": _OPEN,
-                    ":now": epoch(now),
-                    ":ttl": ttl_at(now + ITEM_TTL_S),
-                },
+                ExpressionAttributeValues=to_dynamo(
+                    {":open": _OPEN, ":now": epoch(now), ":ttl": ttl_at(now + ITEM_TTL_S)}
+                ),
             )
         except dynamo_errors() as exc:
             if is_conditional_failure(exc):  # opened by another function meanwhile
@@ -235,13 +242,13 @@ class CircuitBreaker:
 
     def _read(self) -> dict[str, Any] | None:
         try:
-            item = self._table().get_item(Key=self._key).get("Item")
+            item = item_of(self._client().get_item(TableName=table_name(), Key=self._key))
         except dynamo_errors() as exc:
             self._log_unavailable(exc)
             return None
         if item is None or not is_live(item, self._clock()):
             return None
-        return dict(item)
+        return item
 
     def _window_start(self, now: float) -> int:
         return int(now // self._window_s) * self._window_s

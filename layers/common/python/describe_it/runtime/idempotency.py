@@ -17,13 +17,18 @@ from typing import Any, Literal
 
 from describe_it.errors import DependencyDown
 from describe_it.runtime._dynamo import (
+    ClientFactory,
     Clock,
-    TableFactory,
     dynamo_errors,
     epoch,
     is_conditional_failure,
     is_live,
+    item_key,
+    item_of,
     old_item,
+    state_client,
+    table_name,
+    to_dynamo,
     ttl_at,
 )
 
@@ -50,12 +55,8 @@ class Begin:
 
 
 class IdempotencyStore:
-    def __init__(self, table_factory: TableFactory | None = None, *, clock: Clock = time.time) -> None:
-        if table_factory is None:
-            from describe_it.aws import state_table
-
-            table_factory = state_table
-        self._table = table_factory
+    def __init__(self, client_factory: ClientFactory = state_client, *, clock: Clock = time.time) -> None:
+        self._client = client_factory
         self._clock = clock
         # scope → owner token of records this process began: complete/abandon touch only a record
         # that is still ours (after a stale takeover it belongs to another request).
@@ -66,25 +67,26 @@ class IdempotencyStore:
         now = self._clock()
         owner = uuid.uuid4().hex
         try:
-            self._table().put_item(
-                Item={
-                    "pk": PREFIX + scope,
-                    "state": _IN_PROGRESS,
-                    "fingerprint": fingerprint,
-                    "owner": owner,
-                    "startedAt": epoch(now),
-                    "ttl": ttl_at(now + RECORD_TTL_S),
-                },
+            self._client().put_item(
+                TableName=table_name(),
+                Item=to_dynamo(
+                    {
+                        "pk": PREFIX + scope,
+                        "state": _IN_PROGRESS,
+                        "fingerprint": fingerprint,
+                        "owner": owner,
+                        "startedAt": epoch(now),
+                        "ttl": ttl_at(now + RECORD_TTL_S),
+                    }
+                ),
                 ConditionExpression=(
                     "attribute_not_exists(pk) OR #ttl <= :now"
                     " OR (#state = :inprogress AND startedAt <= :stale)"
                 ),
                 ExpressionAttributeNames={"#ttl": "ttl", "#state": "state"},
-                ExpressionAttributeValues={
-                    ":now": epoch(now),
-                    ":inprogress": _IN_PROGRESS,
-                    ":stale": epoch(now - STALE_AFTER_S),
-                },
+                ExpressionAttributeValues=to_dynamo(
+                    {":now": epoch(now), ":inprogress": _IN_PROGRESS, ":stale": epoch(now - STALE_AFTER_S)}
+                ),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except dynamo_errors() as exc:
@@ -118,15 +120,16 @@ class IdempotencyStore:
             names["#owner"] = "owner"
             values[":owner"] = owner
         try:
-            self._table().update_item(
-                Key={"pk": PREFIX + scope},
+            self._client().update_item(
+                TableName=table_name(),
+                Key=item_key(PREFIX + scope),
                 UpdateExpression=(
                     "SET #state = :completed, statusCode = :status, body = :body,"
                     " #headers = :headers, #ttl = :ttl, completedAt = :at"
                 ),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=to_dynamo(values),
             )
         except dynamo_errors() as exc:
             if is_conditional_failure(exc):
@@ -146,25 +149,27 @@ class IdempotencyStore:
 
         with self._lock:
             owner = self._owned.pop(scope, None)
-        kwargs: dict[str, Any] = {"Key": {"pk": PREFIX + scope}}
+        kwargs: dict[str, Any] = {"TableName": table_name(), "Key": item_key(PREFIX + scope)}
         if owner is not None:
             kwargs.update(
                 ConditionExpression="#owner = :owner",
                 ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={":owner": owner},
+                ExpressionAttributeValues={":owner": {"S": owner}},
             )
         try:
-            self._table().delete_item(**kwargs)
+            self._client().delete_item(**kwargs)
         except dynamo_errors() as exc:
             if not is_conditional_failure(exc):
                 logger.warning("idempotency record could not be abandoned", extra={"error": repr(exc)})
 
     def _read(self, scope: str) -> dict[str, Any] | None:
         try:
-            item = self._table().get_item(Key={"pk": PREFIX + scope}, ConsistentRead=True).get("Item")
+            response = self._client().get_item(
+                TableName=table_name(), Key=item_key(PREFIX + scope), ConsistentRead=True
+            )
         except dynamo_errors() as exc:
             raise _down(exc) from exc
-        return None if item is None else dict(item)
+        return item_of(response)
 
 
 def _classify(record: dict[str, Any], fingerprint: str) -> Begin:

@@ -17,11 +17,16 @@ from typing import Any
 
 from describe_it.errors import DependencyDown
 from describe_it.runtime._dynamo import (
+    ClientFactory,
     Clock,
-    TableFactory,
     dynamo_errors,
+    from_dynamo,
     is_conditional_failure,
+    item_key,
     old_item,
+    state_client,
+    table_name,
+    to_dynamo,
 )
 from describe_it.runtime.limits import Rule
 
@@ -72,12 +77,8 @@ def _refused(rule: Rule, count: int, now: float) -> Decision:
 
 
 class RateLimiter:
-    def __init__(self, table_factory: TableFactory | None = None, *, clock: Clock = time.time) -> None:
-        if table_factory is None:
-            from describe_it.aws import state_table
-
-            table_factory = state_table
-        self._table = table_factory
+    def __init__(self, client_factory: ClientFactory = state_client, *, clock: Clock = time.time) -> None:
+        self._client = client_factory
         self._clock = clock
 
     def hit(self, key: str, rules: Sequence[Rule], *, fail_open: bool, cost: int = 1) -> Decision:
@@ -129,12 +130,13 @@ class RateLimiter:
             adds.append(f"#r{i} :cost")
             conditions.append(f"(attribute_not_exists(#r{i}) OR #r{i} <= :max{i})")
         try:
-            response = self._table().update_item(
-                Key={"pk": f"rl#{rules[0].window_s}#{key}#{start}"},
+            response = self._client().update_item(
+                TableName=table_name(),
+                Key=item_key(f"rl#{rules[0].window_s}#{key}#{start}"),
                 UpdateExpression=f"ADD {', '.join(adds)} SET #ttl = :ttl",
                 ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=to_dynamo(values),
                 ReturnValues="UPDATED_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -148,7 +150,7 @@ class RateLimiter:
                     return _refused(rule, count, now)
             # The item changed between the check and our read of it; it was spent either way.
             return _refused(rules[0], rules[0].limit, now)
-        new = response.get("Attributes", {})
+        new = from_dynamo(response.get("Attributes", {}))
         return [_Count(rule, max(0, rule.limit - int(new.get(rule.name, cost))), end) for rule in rules]
 
     def _unavailable(self, rules: Sequence[Rule], now: float, fail_open: bool, exc: Exception) -> Decision:

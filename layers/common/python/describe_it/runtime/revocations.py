@@ -15,7 +15,19 @@ from functools import cache
 from uuid import UUID
 
 from describe_it.errors import DependencyDown
-from describe_it.runtime._dynamo import Clock, TableFactory, dynamo_errors, epoch, is_live, ttl_at
+from describe_it.runtime._dynamo import (
+    ClientFactory,
+    Clock,
+    dynamo_errors,
+    epoch,
+    is_live,
+    item_key,
+    item_of,
+    state_client,
+    table_name,
+    to_dynamo,
+    ttl_at,
+)
 
 PREFIX = "revoked#"
 DEFAULT_TTL_S = 3900  # access-token lifetime (1 h) + leeway
@@ -30,12 +42,8 @@ class _Answer:
 
 
 class Revocations:
-    def __init__(self, table_factory: TableFactory | None = None, *, clock: Clock = time.time) -> None:
-        if table_factory is None:
-            from describe_it.aws import state_table
-
-            table_factory = state_table
-        self._table = table_factory
+    def __init__(self, client_factory: ClientFactory = state_client, *, clock: Clock = time.time) -> None:
+        self._client = client_factory
         self._clock = clock
         self._local: OrderedDict[UUID, _Answer] = OrderedDict()
         self._lock = threading.Lock()
@@ -46,7 +54,10 @@ class Revocations:
         now = self._clock()
         expires = ttl_at(now + ttl_s)
         try:
-            self._table().put_item(Item={"pk": f"{PREFIX}{sid}", "revokedAt": epoch(now), "ttl": expires})
+            self._client().put_item(
+                TableName=table_name(),
+                Item=to_dynamo({"pk": f"{PREFIX}{sid}", "revokedAt": epoch(now), "ttl": expires}),
+            )
         except dynamo_errors() as exc:
             raise _down(exc) from exc
         self._remember(sid, _Answer(True, expires))
@@ -58,7 +69,9 @@ class Revocations:
         if cached is not None and now < cached.valid_until:
             return cached.revoked
         try:
-            item = self._table().get_item(Key={"pk": f"{PREFIX}{sid}"}, ConsistentRead=True).get("Item")
+            response = self._client().get_item(
+                TableName=table_name(), Key=item_key(f"{PREFIX}{sid}"), ConsistentRead=True
+            )
         except dynamo_errors() as exc:
             # Fail open only on an answer this function has already seen for this family (even if
             # older than 30 s): the token was valid moments ago and a revocation written during the
@@ -70,6 +83,7 @@ class Revocations:
                 logger.warning("revocation check unavailable; using the last known answer")
                 return cached.revoked
             raise _down(exc) from exc
+        item = item_of(response)
         if item is not None and is_live(item, now):
             answer = _Answer(True, float(item["ttl"]))
         else:
