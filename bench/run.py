@@ -37,7 +37,10 @@ def _signin(email: str, ip: str) -> dict[str, Any]:
         http_event("POST", "/api/auth/signin", body={"email": email, "password": PASSWORD}, source_ip=ip),
         LambdaContext(),
     )
-    return json.loads(reply["body"])["data"]["session"]  # type: ignore[no-any-return]
+    body = json.loads(reply["body"])
+    if not body.get("success"):
+        raise SystemExit(f"bench sign-in failed: {body}")
+    return body["data"]["session"]  # type: ignore[no-any-return]
 
 
 def _user_token(index: int) -> str:
@@ -55,7 +58,7 @@ def _user_token(index: int) -> str:
 
 
 def event_for(function: str, run: int, email: str) -> dict[str, Any]:
-    ip = f"198.18.{run // 250}.{run % 250 + 1}"
+    ip = f"198.18.{names().index(function)}.{run + 1}"  # per function and run: limits count per address
     if function == "auth_signup":
         body = {"email": f"bench-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD}
         return http_event("POST", "/api/auth/signup", body=body, source_ip=ip)
@@ -76,12 +79,30 @@ def event_for(function: str, run: int, email: str) -> dict[str, Any]:
             headers={"authorization": f"Bearer {access}"},
             source_ip=ip,
         )
+    if function == "auth_update_password":  # changes the password: a user of its own per run
+        own = f"pw-{run}-{uuid.uuid4().hex[:6]}@example.com"
+        load_function("auth_signup").lambda_handler(
+            http_event("POST", "/api/auth/signup", body={"email": own, "password": PASSWORD}, source_ip=ip),
+            LambdaContext(),
+        )
+        access = _signin(own, ip)["access_token"]
+        body = {"currentPassword": PASSWORD, "newPassword": PASSWORD + " v2"}
+        return http_event(
+            "PUT",
+            "/api/auth/update-password",
+            body=body,
+            headers={"authorization": f"Bearer {access}"},
+            source_ip=ip,
+        )
     if function == "fallback":
         return http_event("GET", "/api/no-such-route", source_ip=ip)
     cases = sorted((EVENTS / function).glob("*.json"))
     if not cases:
         raise SystemExit(f"no event for {function}")
-    event: dict[str, Any] = json.loads(cases[0].read_text())
+    text = cases[0].read_text()
+    if "Bearer PLACEHOLDER" in text:  # a real session, so the first request does the real work
+        text = text.replace("Bearer PLACEHOLDER", f"Bearer {_signin(email, ip)['access_token']}")
+    event: dict[str, Any] = json.loads(text)
     if "requestContext" in event:  # a fresh client address per run, so rate limits stay out of the way
         event["requestContext"]["http"]["sourceIp"] = ip
     body = json.loads(event["body"]) if event.get("body") else None
@@ -203,8 +224,10 @@ def auth_figures(email: str) -> dict[str, Any]:
 
 def main() -> int:
     running = local_stack.start("describeit_bench", fresh=True)
-    env = {**os.environ, **running.env, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
-    local_stack.export(running.env)
+    # No provider is reachable from here: point them at a closed loopback port (an honest 502).
+    closed = {"ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "UNSPLASH_BASE_URL": "http://127.0.0.1:9"}
+    env = {**os.environ, **running.env, **closed, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
+    local_stack.export({**running.env, **closed})
     try:
         email = "bench@example.com"
         signup = load_function("auth_signup").lambda_handler(

@@ -93,6 +93,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None
             else:
                 monkeypatch.setenv(name, value)
         get_settings.cache_clear()
+        reset_clients()  # clients built for the old endpoint must not outlive it
 
     yield apply
     monkeypatch.undo()

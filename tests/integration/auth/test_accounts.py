@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from fastapi import Request
+from starlette.responses import Response
 
+from describe_it.admin_cli import main
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.envelope import ok
+from describe_it.http.policy import policy
+from infra.local.functions import LambdaContext
 from tests.support.api import STRONG_PASSWORD, call, session_for, signin, signup
+from tests.support.lambda_invoke import Reply, http_event
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -198,3 +206,63 @@ def test_signout_all_devices():
     out = call("POST", "/api/auth/signout", {"allDevices": True}, token=third["access_token"])
     assert out.data["revokedSessions"] == 3
     assert call("GET", "/api/auth/me", token=second["access_token"]).status == 401
+
+
+def test_lock_lifts_after_the_window(stack):
+    signup()
+    for i in range(10):
+        signin(password=f"wrong password {i}", source_ip=f"198.51.100.{i}")
+    assert signin(source_ip="198.51.100.50").status == 429
+    with psycopg.connect(stack.admin_dsn()) as conn:  # fifteen minutes later
+        conn.execute("UPDATE users SET locked_until = now() - interval '1 second'")
+    ok = signin(source_ip="198.51.100.51")
+    assert ok.status == 200
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        assert conn.execute("SELECT failed_login_count, locked_until FROM users").fetchone() == (0, None)
+
+
+def test_unknown_email_lock_lifts_after_the_window():
+    from describe_it.aws import client, state_table_name
+
+    for i in range(10):
+        signin(email="ghost@example.com", password=f"wrong {i}xx", source_ip=f"198.51.100.{i}")
+    assert signin(email="ghost@example.com", source_ip="198.51.100.60").status == 429
+    dynamodb = client("dynamodb")
+    items = dynamodb.scan(TableName=state_table_name())["Items"]
+    [lock] = [item for item in items if item["pk"]["S"].startswith("loginfail#")]
+    assert "ghost" not in lock["pk"]["S"]  # the address is stored only as an HMAC
+    dynamodb.update_item(  # fifteen minutes later
+        TableName=state_table_name(),
+        Key={"pk": lock["pk"]},
+        UpdateExpression="SET lockedUntil = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
+    assert signin(email="ghost@example.com", source_ip="198.51.100.61").status == 401
+
+
+def _admin_ping_handler():
+    router = api_router()
+
+    @router.get("/api/admin/ping", openapi_extra=policy(auth="admin", rate_class="admin"))
+    def ping(request: Request) -> Response:
+        return ok(request, {"pong": True})
+
+    return make_handler(create_app(router))
+
+
+def test_admin_routes_need_the_admin_role():
+    handler = _admin_ping_handler()
+
+    def get(token: str | None) -> Reply:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return Reply(handler(http_event("GET", "/api/admin/ping", headers=headers), LambdaContext()))
+
+    assert get(None).status == 401
+    session = session_for("boss@example.com")
+    assert get(session["access_token"]).json["code"] == "FORBIDDEN"
+    main(["set-role", "boss@example.com", "admin"])
+    refreshed = call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]})
+    assert refreshed.status == 200, refreshed
+    granted = get(refreshed.data["session"]["access_token"])
+    assert granted.status == 200, granted
+    assert granted.data == {"pong": True}

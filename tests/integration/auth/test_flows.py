@@ -200,3 +200,16 @@ def test_outbox_retries_failed_sends(stack, mailbox):
         row = conn.execute("SELECT status, attempts, payload FROM email_outbox").fetchone()
     assert row == ("sent", 2, {})  # the one-time link is not kept after sending
     assert mailbox.last_token("ana@example.com")
+
+
+def test_expired_reset_token_is_refused(stack, mailbox):
+    session_for("ana@example.com")
+    call("POST", "/api/auth/forgot-password", {"email": "ana@example.com"})
+    token = mailbox.last_token("ana@example.com")
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        conn.execute(
+            "UPDATE auth_action_tokens SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second'"
+        )
+    assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data["valid"] is False
+    reply = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD})
+    assert reply.status == 400 and reply.json["error"] == "Invalid or expired reset token"
