@@ -7,13 +7,13 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from describe_it.auth.models import (
-    USERNAME,
     Session,
     SpanishLevel,
     UiLanguage,
     User,
     check_email,
     check_time_zone,
+    check_username,
 )
 from describe_it.models import ApiModel, SafeText, Text, Timestamp
 
@@ -89,9 +89,7 @@ class ProfileUpdate(ApiModel):
     @field_validator("username")
     @classmethod
     def _username(cls, value: str | None) -> str | None:
-        if value is not None and not USERNAME.match(value):
-            raise ValueError("Username must be 3-30 letters, digits or underscores")
-        return value
+        return check_username(value)
 
     @field_validator("avatar_url")
     @classmethod

@@ -47,6 +47,12 @@ def check_new_password(password: str, email: str | None = None) -> str:
     return password
 
 
+def check_username(value: str | None) -> str | None:
+    if value is not None and not USERNAME.match(value):
+        raise ValueError("Username must be 3-30 letters, digits or underscores")
+    return value
+
+
 def check_time_zone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,9 +95,7 @@ class SignupRequest(ApiModel):
     @field_validator("username")
     @classmethod
     def _username(cls, value: str | None) -> str | None:
-        if value is not None and not USERNAME.match(value):
-            raise ValueError("Username must be 3-30 letters, digits or underscores")
-        return value
+        return check_username(value)
 
     @field_validator("time_zone")
     @classmethod
