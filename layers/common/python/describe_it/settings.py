@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     # "local": laptop stack and tests; "aws": deployed. Decides only where secrets come from and
     # what local conveniences (demo data, console e-mail) are allowed.
     stage: Literal["local", "aws"] = "local"
-    function_name: str = Field("local", alias="AWS_LAMBDA_FUNCTION_NAME")
     app_base_url: str = "http://127.0.0.1:8000"  # the frontend (redirect targets)
     api_base_url: str = "http://127.0.0.1:8000"  # this API (links in e-mails)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -224,14 +223,3 @@ class SignoutResult(ApiModel):
 
 class MeResult(ApiModel):
     user: User
-
-
-class SessionContext(ApiModel):
-    """Where a sign-in came from (stored with the refresh token)."""
-
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-def utc_epoch(value: datetime) -> int:
-    return int(value.timestamp())

@@ -124,15 +124,6 @@ def live_families(conn: Conn, user_id: UUID, except_family: UUID | None = None) 
     return [r["family_id"] for r in rows]
 
 
-def family_is_live(conn: Conn, family_id: UUID, user_id: UUID) -> bool:
-    row = conn.execute(
-        """SELECT 1 FROM auth_refresh_tokens
-            WHERE family_id = %s AND user_id = %s AND revoked_at IS NULL AND family_expires_at > now() LIMIT 1""",
-        [family_id, user_id],
-    ).fetchone()
-    return row is not None
-
-
 # --- action tokens and the outbox ---------------------------------------------------------------
 
 
