@@ -1,5 +1,9 @@
 """POST /api/auth/signup — create an account (spec §4)."""
 
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
 from fastapi import Depends, Request
 from starlette.responses import Response
 
@@ -10,8 +14,32 @@ from describe_it.http.deps import client_of
 from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
+from describe_it.http.replay import (
+    ReplayHook,
+    envelope_data,
+    register_replay_hook,
+    with_data_field,
+    without_data_fields,
+)
+from describe_it.runtime.idempotency import StoredResponse
 
 router = api_router()
+
+
+def replay_with_new_session(
+    request: Request, inputs: Mapping[str, Any], stored: StoredResponse
+) -> StoredResponse:
+    """A replayed 201 gets a new session: the first one's tokens were never stored."""
+    data = envelope_data(stored)
+    if stored.status != 201 or data is None:
+        return stored  # 202 and errors hold no secret
+    session = get_auth_service().resume_signup(inputs["body"], UUID(data["user"]["id"]), client_of(request))
+    return with_data_field(stored, "session", session.model_dump(mode="json", by_alias=True))
+
+
+register_replay_hook(
+    "signup-session", ReplayHook(redact=without_data_fields("session"), restore=replay_with_new_session)
+)
 
 
 @router.post(
@@ -25,7 +53,7 @@ router = api_router()
         },
         **errors(400, 409, 413, 415, 429, 503),
     },
-    openapi_extra=policy(auth="none", body_limit=8 * KB, idempotent=True),
+    openapi_extra=policy(auth="none", body_limit=8 * KB, idempotent=True, replay="signup-session"),
 )
 def signup(
     body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)

@@ -181,6 +181,29 @@ class AuthService:
         lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
         raise InvalidCredentials()
 
+    def resume_signup(self, req: SignupRequest, user_id: UUID, client: Client) -> Session:
+        """A new session for the account a replayed sign-up created (correction 10: the first
+        session's tokens were never stored).
+
+        The replayed body is the first one (its fingerprint matched), but its password is checked
+        against the current hash, like a sign-in: it may have been changed, or the account suspended
+        or deleted, since the sign-up.
+        """
+        with transaction("auth") as conn:
+            row = repo.get_user(conn, user_id)
+        if (
+            row is None
+            or row["email"] != req.email
+            or not verify_password(row["password_hash"], req.password)
+        ):
+            raise InvalidCredentials()
+        if row["status"] != "active":
+            raise Forbidden("Account suspended")
+        if self._settings.auth_require_verified_email and row["email_verified_at"] is None:
+            raise Forbidden("Email address not verified")  # verification was turned on since
+        with transaction("auth") as conn:
+            return self.open_session(conn, row, remember_me=True, client=client)
+
     def open_session(
         self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client
     ) -> Session:

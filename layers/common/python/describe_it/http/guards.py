@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -13,11 +14,28 @@ from starlette.responses import Response
 
 from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, ValidationFailed
 from describe_it.http.policy import RoutePolicy
+from describe_it.http.replay import ReplayHook
 from describe_it.identity import Principal, guest, user
-from describe_it.observability import logger
 from describe_it.settings import get_settings
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# What a replay sends again of the first response (correction 13). X-RateLimit-* are not among
+# them: the replay was charged itself, so it carries its own current counts (``add_rate_headers``).
+_REPLAYED_HEADERS = frozenset(
+    {
+        "location",
+        "content-location",
+        "etag",
+        "last-modified",
+        "preference-applied",
+        "retry-after",
+        "content-type",
+        "cache-control",
+    }
+)
+# The salt of the fingerprint key (HKDF-Extract: HMAC(salt, server secret)). Nothing else is ever
+# HMAC-keyed with it, so no other hash the service stores can reveal the derived key.
+_FINGERPRINT_SALT = b"describe-it/idempotency-fingerprint/v1"
 
 
 def client_ip(request: Request) -> str | None:
@@ -82,33 +100,60 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def fingerprint(request: Request) -> str:
-    """SHA-256 of the canonical body (sorted keys) and the sorted query string."""
+    """HMAC-SHA256 of the canonical body (sorted keys) and the sorted query string (correction 9).
+
+    Keyed, never a plain hash: a sign-up body holds a password, and the record sits in a table every
+    function can read for 24 h; without the server secret a stored fingerprint cannot be used to test
+    password guesses offline.
+    """
     body = getattr(request, "_json", None)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     query = "&".join(sorted(request.url.query.split("&"))) if request.url.query else ""
-    return hashlib.sha256(f"{canonical}\n{query}".encode()).hexdigest()
+    return hmac.new(_fingerprint_key(), f"{canonical}\n{query}".encode(), hashlib.sha256).hexdigest()
+
+
+def _fingerprint_key() -> bytes:
+    # Derived from the IP-hash secret rather than a setting of its own: one secret less to provision
+    # and rotate. Rotating it changes fingerprints (a retry across a rotation gets 409 key reused).
+    secret = get_settings().ip_hash_secret.get_secret_value().encode()
+    return hmac.new(_FINGERPRINT_SALT, secret, hashlib.sha256).digest()
+
+
+Handle = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 async def with_idempotency(
     request: Request,
     principal: Principal,
-    handle: Callable[[Request], Coroutine[Any, Any, Response]],
+    handle: Handle,
+    *,
+    validate: Callable[[Request], Awaitable[Mapping[str, Any]]],
+    hook: ReplayHook | None = None,
 ) -> Response:
-    """Spec §1.8: first response replayed, concurrent duplicate 409, key reuse with other input 409."""
+    """Spec §1.8: first response replayed, concurrent duplicate 409, key reuse with other input 409.
+
+    ``validate`` checks the request as the handler will (400) before the record is written, so an
+    invalid request costs no write and does not claim the key (correction 12). ``hook`` redacts what
+    is stored and rebuilds what is replayed (correction 10).
+    """
     key = idempotency_key(request)
     if key is None:
         response = await handle(request)
         add_rate_headers(request, response)
         return response
+    inputs = await validate(request)
     from describe_it.runtime.idempotency import StoredResponse, get_idempotency_store
 
     store = get_idempotency_store()
     scope = f"{principal.client_key}#{request.method}#{request.url.path}#{key}"
     begun = store.begin(scope, fingerprint(request))
     if begun.kind == "replay" and begun.response is not None:
-        stored = begun.response
-        headers = {**stored.headers, "Idempotent-Replayed": "true"}
-        return Response(stored.body, status_code=stored.status, headers=headers)
+        stored = hook.restore(request, inputs, begun.response) if hook else begun.response
+        replayed = Response(
+            stored.body, status_code=stored.status, headers={**stored.headers, "Idempotent-Replayed": "true"}
+        )
+        add_rate_headers(request, replayed)
+        return replayed
     if begun.kind == "in_progress":
         raise Conflict(
             "A request with this Idempotency-Key is still in progress",
@@ -128,14 +173,9 @@ async def with_idempotency(
         response = exception_to_response(request, exc)
     add_rate_headers(request, response)
     if response.status_code >= 500 or response.status_code in (401, 409, 429):
-        store.abandon(scope)
+        store.release(scope)
     else:
-        kept = {
-            k: v for k, v in response.headers.items() if k.lower() in ("location", "content-type", "etag")
-        }
+        kept = {k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS}
         stored = StoredResponse(status=response.status_code, body=bytes(response.body), headers=kept)
-        try:
-            store.complete(scope, stored)
-        except Exception:  # the work is done and committed; a lost replay record must not fail it
-            logger.exception("idempotency record could not be completed")
+        store.complete(scope, hook.redact(stored) if hook else stored)
     return response

@@ -22,6 +22,7 @@ class RoutePolicy:
     rate_class: str | None = None  # the route's own class, charged with "burst" before validation
     body_limit: int = DEFAULT_BODY_LIMIT
     idempotent: bool = False
+    replay: str | None = None  # a replay hook's name (http/replay.py), for answers that hold secrets
     burst: bool = True  # /api/health opts out: it must touch no dependency
     text_plain_json: bool = False  # sendBeacon routes also accept text/plain holding JSON
 

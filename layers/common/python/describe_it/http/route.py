@@ -1,9 +1,11 @@
 """``ApiRoute``: runs the guards of spec §1.4 around FastAPI's own request handling.
 
 Order: route/method (Starlette) → CORS preflight (middleware) → body size 413 → content type 415 →
-bearer token 401 → burst + route-class limit 429 → admin role 403 → idempotency → JSON parse and
-validation 400 (FastAPI) → handler. Admin is checked before validation on purpose: a non-admin learns
-nothing about an admin route's input rules.
+bearer token 401 → burst + route-class limit 429 → admin role 403 → JSON parse 400 → validation 400
+(FastAPI) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
+nothing about an admin route's input rules. With an ``Idempotency-Key`` the request is validated
+before the idempotency record is written (correction 12), with FastAPI's own validation functions, so
+the 400 is the one FastAPI would give.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +24,7 @@ from starlette.responses import Response
 from describe_it.errors import Forbidden, InvalidJson, PayloadTooLarge, UnsupportedMediaType
 from describe_it.http import guards
 from describe_it.http.policy import RoutePolicy, policy_of
+from describe_it.http.replay import replay_hook
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -31,6 +37,7 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
         pol = self.policy
+        hook = replay_hook(pol.replay) if pol.replay else None  # an unknown name fails at import
 
         async def guarded(request: Request) -> Response:
             if request.method in BODY_METHODS:
@@ -48,12 +55,47 @@ class ApiRoute(APIRoute):
             if request.method in BODY_METHODS:
                 _parse_json(request)
             if pol.idempotent:
-                return await guards.with_idempotency(request, principal, handle)
+                return await guards.with_idempotency(
+                    request, principal, handle, validate=self.validated_inputs, hook=hook
+                )
             response = await handle(request)
             guards.add_rate_headers(request, response)
             return response
 
         return guarded
+
+    async def validated_inputs(self, request: Request) -> dict[str, Any]:
+        """The route's parameters validated as FastAPI's handler will validate them (raises its 400)."""
+        body = getattr(request, "_json", None)  # parsed by _parse_json on body methods
+        values, errors = await _validate(self.dependant, request, body, self._embed_body_fields)
+        if errors:
+            raise RequestValidationError(errors, body=body)
+        return values
+
+
+async def _validate(
+    dependant: Dependant, request: Request, body: Any, embed_body_fields: bool
+) -> tuple[dict[str, Any], list[Any]]:
+    """FastAPI's ``solve_dependencies`` without calling anything: sub-dependencies first, then path,
+    query, header and cookie parameters, then the body, so the errors come in FastAPI's order."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    for sub in dependant.dependencies:
+        errors += (await _validate(sub, request, body, embed_body_fields))[1]
+    for fields, received in (
+        (dependant.path_params, request.path_params),
+        (dependant.query_params, request.query_params),
+        (dependant.header_params, request.headers),
+        (dependant.cookie_params, request.cookies),
+    ):
+        found, failed = request_params_to_args(fields, received)
+        values.update(found)
+        errors += failed
+    if dependant.body_params:
+        found, failed = await request_body_to_args(dependant.body_params, body, embed_body_fields)
+        values.update(found)
+        errors += failed
+    return values, errors
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
