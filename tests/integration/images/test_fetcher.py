@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -271,3 +273,23 @@ def test_the_allow_list_narrows_hosts(host: ImageServer, make_fetcher: Callable[
     # A redirect must stay on the list too.
     exact = make_fetcher(allowed_hosts=["images.test"])
     refused(exact, host.url("/r"), ValidationFailed)
+
+
+def test_concurrent_fetches_share_one_fetcher_safely(
+    host: ImageServer, make_fetcher: Callable[..., ImageFetcher]
+) -> None:
+    bodies = {f"/{n}.png": solid("image/png", (8 + n, 8), "blue") for n in range(8)}
+    for path, body in bodies.items():
+        host.routes[path] = image_route("image/png", body)
+    fetcher = make_fetcher()
+    start = threading.Barrier(len(bodies))
+
+    def fetch(path: str) -> bytes:
+        start.wait()
+        return fetcher.fetch(host.url(path)).data
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        results = dict(zip(bodies, pool.map(fetch, bodies), strict=True))
+
+    assert results == bodies
+    assert sorted(s.path for s in host.served) == sorted(bodies)

@@ -11,7 +11,8 @@ import pytest
 
 from describe_it.errors import ApiError, Forbidden, ValidationFailed
 from describe_it.images.addresses import IPAddress
-from describe_it.images.fetcher import ImageFetcher, system_resolver
+from describe_it.images.fetcher import ImageFetcher, fetcher_from_settings, system_resolver
+from describe_it.settings import Settings
 
 
 class Resolver:
@@ -125,3 +126,14 @@ def test_the_system_resolver_returns_literal_answers_without_the_network() -> No
     # getaddrinfo answers IP literals itself; no DNS query and no socket is involved.
     assert system_resolver("127.0.0.1", 1.0) == [ipaddress.ip_address("127.0.0.1")]
     assert system_resolver("::1", 1.0) == [ipaddress.ip_address("::1")]
+
+
+def test_the_production_fetcher_reads_its_allow_list_from_settings(sockets: list[Any]) -> None:
+    settings = Settings(image_fetch_allowed_hosts="images.unsplash.com, *.example.org")  # type: ignore[arg-type]
+    fetcher = fetcher_from_settings(settings)
+
+    assert fetcher.check_url("https://cdn.example.org/a.jpg").host == "cdn.example.org"
+    with pytest.raises(ValidationFailed) as caught:
+        fetcher.fetch("https://evil.example.com/a.jpg")
+    assert caught.value.message == "Images from this host are not allowed"
+    assert sockets == []
