@@ -118,7 +118,7 @@ class ImageFetcher:
         target = self.check_url(url)
         for hop in range(self._max_redirects + 1):
             addresses = self._addresses(target, deadline, hop)
-            outcome = self._get(target, addresses, deadline)
+            outcome = self._get(target, addresses, deadline, hop)
             if isinstance(outcome, FetchedImage):
                 logger.info(
                     "image fetched",
@@ -128,7 +128,7 @@ class ImageFetcher:
                         "content_type": outcome.content_type,
                     },
                 )
-                return FetchedImage(outcome.data, outcome.content_type, outcome.url, hop)
+                return outcome
             if hop == self._max_redirects:
                 break
             target = parse_image_url(
@@ -157,7 +157,9 @@ class ImageFetcher:
                 raise Forbidden(message, details=[Detail(FIELD, message, "blocked_address")])
         return addresses
 
-    def _get(self, target: ImageUrl, addresses: list[IPAddress], deadline: Deadline) -> FetchedImage | str:
+    def _get(
+        self, target: ImageUrl, addresses: list[IPAddress], deadline: Deadline, hop: int
+    ) -> FetchedImage | str:
         """One pinned request: the image, or the absolute URL of a redirect to follow."""
         import httpx
 
@@ -181,7 +183,7 @@ class ImageFetcher:
                     raise UpstreamError(f"The image host answered with status {response.status_code}")
                 content_type = self._declared_type(response)
                 data = self._read_body(response, content_type, deadline)
-                return FetchedImage(data, content_type, str(target.url), 0)
+                return FetchedImage(data, content_type, str(target.url), hop)
         except httpx.TimeoutException:
             logger.warning("image fetch timed out")
             raise UpstreamTimeout("The image host did not answer in time") from None
