@@ -26,6 +26,7 @@ FORBIDDEN = {
     "anthropic": set(),  # only the generation functions (none of them import it at module level either)
     "boto3": set(),  # boto3 clients are built on first use
     "argon2": set(),  # hashing is loaded when a password is checked
+    "PIL": set(),  # Pillow (the AI/image layer) is imported inside the functions that process images
     # Functions that use the database may load the driver at init (Lambda's init phase runs at full
     # CPU); the ones that never touch it must not pay for it.
     "psycopg": set(names()) - NO_DATABASE,

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
         "ai-text": {"guest": 20, "free": 60, "basic": 300, "pro": 3000},
     }
     demo_mode: bool = False
+    # Image fetches (spec §9.3): when set, only these hosts ("*.example.com" for subdomains) are fetched.
+    image_fetch_allowed_hosts: CsvList = []
     # Base URLs are settings so tests can point them at a fake provider on loopback.
     anthropic_base_url: str = "https://api.anthropic.com"
     unsplash_base_url: str = "https://api.unsplash.com"
