@@ -42,7 +42,7 @@ def described(language: str) -> dict[str, Any]:
         "content": {"en": "A red bicycle leans on a wall.", "es": "Una bicicleta roja se apoya en un muro."}[
             language
         ],
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "usage": {"inputTokens": 1650, "outputTokens": 42},
     }
 
