@@ -55,6 +55,7 @@ DESCRIBE_ASL = STATEMACHINES / "describe.asl.json"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+KEEP_EXECUTIONS = 1_000
 
 Handler = Callable[[Any, Any], Any]
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _template(template: Any, data: Any) -> Any:
 
 def _json_copy(value: Any) -> Any:
     """What crosses a Lambda boundary is JSON text: no shared objects, no non-JSON values."""
-    return json.loads(json.dumps(value))
+    return json.loads(json.dumps(value, allow_nan=False))
 
 
 # --- the definition, checked once --------------------------------------------------------------
@@ -284,7 +285,8 @@ def _check_states(machine: Mapping[str, Any], where: str) -> None:
         if kind in ("Pass", "Task", "Parallel"):
             if ("Next" in state) == bool(state.get("End")):
                 raise UnsupportedDefinition(f"{label}: needs exactly one of Next and End: true")
-            targets.append(state.get("Next", name))
+            if "Next" in state:
+                targets.append(state["Next"])
         for key in ("InputPath", "OutputPath"):
             if state.get(key) is not None:
                 _parse_path(state[key], f"{label}.{key}")
@@ -447,6 +449,12 @@ class StateMachine:
         self._finish(execution)
         return execution
 
+    def _remember(self, execution: Execution) -> None:
+        with self._lock:
+            self._executions[execution.execution_arn] = execution
+            while len(self._executions) > KEEP_EXECUTIONS:  # a long `make run` must not grow forever
+                self._executions.pop(next(iter(self._executions)))
+
     def start(
         self, input: Any, name: str | None = None, on_done: Callable[[Execution], None] | None = None
     ) -> str:
@@ -455,6 +463,7 @@ class StateMachine:
         ``on_done(execution)`` is called in that thread when it ends; ``describe``/``wait`` poll.
         """
         execution = self._new_execution(input, name)
+        self._remember(execution)
 
         def run() -> None:
             self._finish(execution)
@@ -468,6 +477,7 @@ class StateMachine:
         return execution.execution_arn
 
     def describe(self, execution_arn: str) -> Execution:
+        """An asynchronous execution (the latest ``KEEP_EXECUTIONS`` are kept)."""
         with self._lock:
             return self._executions[execution_arn]
 
@@ -480,10 +490,7 @@ class StateMachine:
     def _new_execution(self, input: Any, name: str | None) -> Execution:
         name = name or str(uuid.uuid4())
         arn = f"arn:aws:states:{REGION}:{ACCOUNT}:express:{self.name}:{name}:{uuid.uuid4()}"
-        execution = Execution(execution_arn=arn, name=name, input=_json_copy(input))
-        with self._lock:
-            self._executions[arn] = execution
-        return execution
+        return Execution(execution_arn=arn, name=name, input=_json_copy(input))
 
     def _finish(self, execution: Execution) -> None:
         try:
@@ -491,7 +498,8 @@ class StateMachine:
             execution.status = "SUCCEEDED"
         except ExecutionFailed as failed:
             execution.status, execution.error, execution.cause = "FAILED", failed.error, failed.cause
-        except Exception as exc:  # a bug in the runner or a handler's JSON: fail like AWS would
+        except Exception as exc:  # a bug in the runner: the execution fails, and says so in the log
+            log.error("local execution %s crashed: %s", execution.name, type(exc).__name__)
             execution.status, execution.error = "FAILED", "States.Runtime"
             execution.cause = type(exc).__name__
         finally:
@@ -611,7 +619,7 @@ class StateMachine:
                 outcome["error"] = exc
             else:
                 try:
-                    outcome["value"] = json.dumps(result)
+                    outcome["value"] = json.dumps(result, allow_nan=False)
                 except (TypeError, ValueError):
                     outcome["error"] = AslError("Runtime.MarshalError", "The result is not JSON")
             finally:

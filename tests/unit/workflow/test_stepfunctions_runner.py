@@ -256,8 +256,9 @@ def test_max_attempts_zero_never_retries() -> None:
     assert len(calls) == 1
 
 
-def test_a_result_that_is_not_json_is_a_marshal_error() -> None:
-    m = machine({"Call": task()}, lambda e, c: {"when": object()})
+@pytest.mark.parametrize("result", [{"when": object()}, {"score": float("nan")}])
+def test_a_result_that_is_not_json_is_a_marshal_error(result: Any) -> None:
+    m = machine({"Call": task()}, lambda e, c: result)
 
     with pytest.raises(ExecutionFailed) as failure:
         m.execute({})
@@ -389,3 +390,15 @@ def test_a_substitution_without_a_handler_is_refused(tmp_path: Path) -> None:
 
     loaded = StateMachine.from_file(path, {"FnArn": lambda e, c: {"called": True}})
     assert loaded.execute({}) == {"called": True}
+
+
+def test_only_the_latest_async_executions_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.local.stepfunctions as runner
+
+    monkeypatch.setattr(runner, "KEEP_EXECUTIONS", 2)
+    m = machine({"P": {"Type": "Pass", "End": True}})
+    arns = [m.start({"n": n}) for n in range(3)]
+
+    assert [m.wait(arn, timeout=10).output for arn in arns[1:]] == [{"n": 1}, {"n": 2}]
+    with pytest.raises(KeyError):
+        m.describe(arns[0])
