@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from infra.local import stack as local_stack
+
+if TYPE_CHECKING:
+    from tests.support.fake_anthropic import FakeAnthropic
 
 # One database per test run, so parallel runs on one machine never drop each other's data.
 TEST_DATABASE = f"describeit_test_{os.getpid()}"
@@ -99,3 +103,18 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None
     monkeypatch.undo()
     get_settings.cache_clear()
     reset_clients()
+
+
+@pytest.fixture
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    """The fake Messages API on loopback (tests/support/fake_anthropic.py), with the settings'
+    ``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY`` pointing at it for this test."""
+    from describe_it.settings import get_settings
+    from tests.support.fake_anthropic import FakeAnthropic
+
+    with FakeAnthropic() as fake, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        patch.setenv("ANTHROPIC_API_KEY", fake.api_key)
+        get_settings.cache_clear()
+        yield fake
+    get_settings.cache_clear()
