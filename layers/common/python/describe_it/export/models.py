@@ -180,6 +180,8 @@ def api_name(attribute: str) -> str:
 
 
 def _api_value(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:  # most cells: no conversion
+        return value
     if isinstance(value, datetime):
         return format_timestamp(value)
     if isinstance(value, UUID):
@@ -191,6 +193,7 @@ def _api_value(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool})
 # (attribute, API name) of every row type, computed once.
 _API_KEYS: dict[type, tuple[tuple[str, str], ...]] = {
     cls: tuple((f.name, api_name(f.name)) for f in dataclasses.fields(cls))

@@ -148,7 +148,7 @@ class _Layout:
 
     def text(self, value: str) -> str:
         """What the font can draw: unknown characters become U+FFFD, control characters a space."""
-        value = value[:MAX_CELL_CHARS].replace("\r\n", "\n")
+        value = value.replace("\r\n", "\n")
         if all(ord(char) in self.glyphs or char == "\n" for char in value):
             return value
         return "".join(
@@ -183,7 +183,9 @@ class _Layout:
         count = 0
         for batch in batches:
             for row in batch:
-                self._row([self.text(cell) for cell in table.cells(row)], widths, headers=headers)
+                self._row(
+                    [self.text(cell[:MAX_CELL_CHARS]) for cell in table.cells(row)], widths, headers=headers
+                )
             count += len(batch)
         if count == 0:
             self.paragraph("Nothing to export.", size=_TEXT_SIZE)

@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from describe_it.export.models import DescriptionRow, ItemProgress, ProgressRow, QaRow, VocabularyRow
+from describe_it.export.files import FileKind, write_file
+from describe_it.export.models import (
+    DescriptionRow,
+    ExportContent,
+    ExportMeta,
+    ItemProgress,
+    ProgressRow,
+    QaRow,
+    VocabularyRow,
+)
 
 EXPORTED_AT = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 LIST_ID = uuid.UUID(int=1)
 _T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 WORDS = [
-    ("el niño", "the boy", "noun", "/el ˈni.ɲo/", "El niño juega en el jardín.", "The boy plays in the garden."),
+    (
+        "el niño",
+        "the boy",
+        "noun",
+        "/el ˈni.ɲo/",
+        "El niño juega en el jardín.",
+        "The boy plays in the garden.",
+    ),
     ("¿Qué?", "What?", "pronoun", "/ke/", "¿Qué quieres comer?", "What do you want to eat?"),
     ("el corazón", "the heart", "noun", "/el ko.ɾaˈθon/", "Me duele el corazón.", "My heart hurts."),
-    ("el pingüino", "the penguin", "noun", "/el piŋˈɡwi.no/", "El pingüino nada rápido.", "The penguin swims fast."),
+    (
+        "el pingüino",
+        "the penguin",
+        "noun",
+        "/el piŋˈɡwi.no/",
+        "El pingüino nada rápido.",
+        "The penguin swims fast.",
+    ),
     ("mañana", "tomorrow", "adverb", "/maˈɲa.na/", "¡Hasta mañana!", "See you tomorrow!"),
     ("=SUMA(A1)", "+formula", "other", None, "-menos", "@mention"),
 ]
@@ -58,7 +83,9 @@ def vocabulary_row(index: int, *, progress: bool = False, english: str | None = 
     )
 
 
-def vocabulary_batches(count: int, *, batch_size: int = 500, progress: bool = False) -> Iterator[list[VocabularyRow]]:
+def vocabulary_batches(
+    count: int, *, batch_size: int = 500, progress: bool = False
+) -> Iterator[list[VocabularyRow]]:
     """``count`` rows in batches, each built only when the writer asks for it (as a keyset page would be)."""
     for start in range(0, count, batch_size):
         yield [vocabulary_row(i, progress=progress) for i in range(start, min(count, start + batch_size))]
@@ -111,3 +138,32 @@ def progress_row(index: int) -> ProgressRow:
         incorrect_count=1,
         streak_count=1,
     )
+
+
+class CountingSink:
+    """A write-only sink that keeps nothing: what is measured is the writer, not the file."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+def traced_peak(kind: FileKind, rows: int) -> tuple[int, int]:
+    """(peak traced bytes, file size) of writing ``rows`` synthetic vocabulary rows as ``kind``."""
+    sink = CountingSink()
+    meta = ExportMeta(content_type="vocabulary", exported_at=EXPORTED_AT)
+    content = ExportContent(vocabulary=vocabulary_batches(rows))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        write_file(kind, sink, meta, content)  # type: ignore[arg-type]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, sink.size
