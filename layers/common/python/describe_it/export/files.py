@@ -61,6 +61,7 @@ def write_file(kind: FileKind, sink: IO[bytes], meta: ExportMeta, content: Expor
     if kind == "apkg":
         from describe_it.export.anki import write_apkg
 
+        # The deck is named by the title: the same title on a re-export lands in the same deck.
         return write_apkg(sink, vocabulary, exported_at=meta.exported_at, deck_name=meta.title)
     if kind == "anki-text":
         from describe_it.export.anki import write_anki_text

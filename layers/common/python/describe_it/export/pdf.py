@@ -125,8 +125,8 @@ def write_pdf(sink: IO[bytes], meta: ExportMeta, content: ExportContent) -> int:
     count = 0
     for name, batches in content.sections():
         layout.heading(TITLES[name])
-        if name == "descriptions":
-            count += layout.descriptions(batches)  # type: ignore[arg-type]
+        if name == "descriptions" and content.descriptions is not None:
+            count += layout.descriptions(content.descriptions)  # long texts: paragraphs, not a table
         else:
             count += layout.table(_TABLES[name], batches)
     sink.write(layout.pdf.output())
@@ -240,6 +240,7 @@ class _Layout:
     ) -> None:
         pdf = self.pdf
         style = "B" if header else ""
+        pdf.set_font(FONT, style, _TEXT_SIZE)
         wrapped = [
             self._cell_lines(text, width - 2 * _PAD_X, style)
             for text, width in zip(texts, widths, strict=True)
@@ -295,16 +296,14 @@ class _Layout:
         return len(word)
 
     def _width(self, text: str, style: str, size: float) -> float:
+        """Width of ``text`` in the current font, which the caller has set to ``style`` and ``size``."""
         widths = self._widths
         total = 0.0
         for char in text:
             key = (style, size, char)
             width = widths.get(key)
             if width is None:
-                font = (self.pdf.font_family, self.pdf.font_style, self.pdf.font_size_pt)
-                self.pdf.set_font(FONT, style, size)
                 width = widths[key] = self.pdf.get_string_width(char)
-                self.pdf.set_font(font[0], font[1], font[2])
             total += width
         return total
 
