@@ -356,8 +356,8 @@ def _glyphs() -> frozenset[int]:
     """Code points both the regular and the bold font can draw."""
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2's own dependency
 
-    maps = [
-        TTFont(str(FONT_DIR / name), lazy=True).getBestCmap()
-        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
-    ]
-    return frozenset(maps[0]).intersection(maps[1])
+    maps = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        with TTFont(str(FONT_DIR / name), lazy=True) as font:
+            maps.append(set(font.getBestCmap()))
+    return frozenset(maps[0] & maps[1])
