@@ -82,7 +82,7 @@ def test_text_is_html_escaped_in_the_apkg(tmp_path: Path) -> None:
 
 def test_note_ids_and_guids_are_stable_across_exports_and_differ_between_items(tmp_path: Path) -> None:
     first = _collection(_apkg(_rows(50), tmp_path, "first.apkg"), tmp_path)
-    # The same items later, edited, in another order, among others: the same notes.
+    # The same items in another export, in another order and among new ones: the same notes.
     later = [*_rows(60)[::-1]]
     second = _collection(_apkg(later, tmp_path, "second.apkg"), tmp_path)
 
