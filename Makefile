@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test lint format typecheck unit validate openapi build deploy bench invoke migrate admin clean
 
-$(STAMP): requirements-dev.txt layers/common/requirements.txt layers/ai/requirements.txt
+$(STAMP): requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
