@@ -80,6 +80,7 @@ def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
 class Imports:
     modules: frozenset[str]  # describe_it modules (and their parent packages) this file imports
     names: frozenset[str]  # "module:name" for names taken from describe_it modules
+    attributes: frozenset[str]  # every attribute name the file reads (``settings.api_base_url``)
 
 
 @cache
@@ -112,13 +113,27 @@ def imports_of(path: Path, module: str) -> Imports:
     with_parents = {
         ".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 2) if module_file(m)
     }
-    return Imports(frozenset(m for m in with_parents if module_file(m)), frozenset(names))
+    attributes = frozenset(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute))
+    return Imports(frozenset(m for m in with_parents if module_file(m)), frozenset(names), attributes)
 
 
 @dataclass(frozen=True)
 class Reach:
     modules: frozenset[str]
     names: frozenset[str]  # "module:name" referenced from another module, or inside its own module
+    attributes: dict[str, frozenset[str]]  # module -> attribute names it reads
+
+    def uses(self, key: str) -> bool:
+        """``module``, ``module:function`` or ``module:Class.attribute`` (read by another module)."""
+        module, _, name = key.partition(":")
+        if module not in self.modules:
+            return False
+        if not name:
+            return True
+        if "." in name:
+            attribute = name.split(".", 1)[1]
+            return any(attribute in attrs for m, attrs in self.attributes.items() if m != module)
+        return key in self.names
 
 
 @cache
@@ -127,6 +142,7 @@ def reach(function: str) -> Reach:
     start = imports_of(FUNCTIONS / function / "app.py", "app")
     modules: set[str] = set()
     names: set[str] = set(start.names)
+    attributes = {"app": start.attributes}
     todo = list(start.modules)
     while todo:
         module = todo.pop()
@@ -137,12 +153,13 @@ def reach(function: str) -> Reach:
         assert path is not None, module
         found = imports_of(path, module)
         names |= found.names
+        attributes[module] = found.attributes
         todo.extend(found.modules - modules)
     for module in modules:
         path = module_file(module)
         assert path is not None
         names |= {f"{module}:{name}" for name in _names_used_outside_their_definition(path)}
-    return Reach(frozenset(modules), frozenset(names))
+    return Reach(frozenset(modules), frozenset(names), attributes)
 
 
 @cache
@@ -163,18 +180,28 @@ def _names_used_outside_their_definition(path: Path) -> frozenset[str]:
 
 
 def definition_source(module: str, name: str | None) -> str:
-    """The source of ``module`` or of its top-level function/class ``name``."""
+    """The source of ``module``, of its top-level ``function`` or class, or of ``Class.member``."""
     path = module_file(module)
     assert path is not None, f"{module} is not a module of the layer"
     text = path.read_text(encoding="utf-8")
     if name is None:
         return text
-    for node in parse(path).body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == name:
-            segment = ast.get_source_segment(text, node)
-            assert segment is not None
-            return segment
-    raise AssertionError(f"{module} defines no top-level {name}")
+    body: list[ast.stmt] = parse(path).body
+    node: ast.stmt | None = None
+    for part in name.split("."):
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == part
+            ),
+            None,
+        )
+        assert node is not None, f"{module} defines no {name}"
+        body = getattr(node, "body", [])
+    segment = ast.get_source_segment(text, node)
+    assert segment is not None
+    return segment
 
 
 def builds_aws_client(module: str) -> bool:
@@ -310,10 +337,13 @@ def _managed(arn: Any, source: str) -> list[Grant]:
     return []
 
 
-def _sam_policy(policy: Any, source: str) -> list[Grant]:
+def _sam_policy(policy: Any, source: str, resources: dict[str, Any]) -> list[Grant]:
     if isinstance(policy, str):
         return _managed(policy, source)
     assert isinstance(policy, dict), f"{source}: unexpected policy {policy!r}"
+    target = resources.get(str(policy.get("Ref")), {})
+    if set(policy) == {"Ref"} and target.get("Type") == "AWS::IAM::ManagedPolicy":
+        return _statements(target["Properties"]["PolicyDocument"], f"{source} ({policy['Ref']})")
     if "Statement" in policy:
         return _statements(policy, f"{source} (inline statement)")
     if len(policy) == 1:
@@ -359,5 +389,5 @@ def grants(props: dict[str, Any], resources: dict[str, Any], name: str) -> list[
     policies = props.get("Policies") or []
     found: list[Grant] = []
     for policy in policies if isinstance(policies, list) else [policies]:
-        found += _sam_policy(policy, name)
+        found += _sam_policy(policy, name, resources)
     return found

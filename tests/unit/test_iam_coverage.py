@@ -56,9 +56,13 @@ STATE_TABLE = ("STATE_TABLE",)
 DB_SECRETS = ("DB_APP_SECRET_ARN", "DB_AUTH_SECRET_ARN", "DB_ADMIN_SECRET_ARN")
 JWT_SECRETS = ("JWT_SECRET_ARN", "JWT_PUBLIC_KEYS_SECRET_ARN")
 
-# Keys: a module, or "module:function" for calls only that top-level function makes (so the functions
-# that merely import the module are not asked to hold its write permissions).
+# Keys: a module; "module:function" for calls only that top-level function makes (so the functions
+# that merely import the module are not asked to hold its write permissions); "module:Class.member"
+# for calls made by a property or method, needed by functions whose code reads that member.
 AWS_CALLS: dict[str, Calls] = {
+    "describe_it.settings:Settings.api_base_url": calls(
+        "ssm:GetParameter", settings=("API_BASE_URL_PARAMETER",)
+    ),
     "describe_it.runtime._dynamo": calls(),  # builds the state-table client; its users call it
     "describe_it.runtime.rate_limit": calls("dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.runtime.circuit": calls("dynamodb:UpdateItem", "dynamodb:GetItem", settings=STATE_TABLE),
@@ -164,8 +168,7 @@ def needs(function: str) -> list[Need]:
     env = environment(FUNCTIONS[function])
     found: list[Need] = []
     for key, entry in AWS_CALLS.items():
-        module, name = entry_module(key)
-        if module not in reached.modules or (name is not None and key not in reached.names):
+        if not reached.uses(key):
             continue
         switches = [s.split("=", 1) for s in entry.settings if "=" in s]
         named = [s for s in entry.settings if "=" not in s]
