@@ -182,3 +182,31 @@ def test_the_same_function_with_the_template_settings_starts():
     result = cold_start("auth_signin", {**AWS_ENV, "AWS_LAMBDA_FUNCTION_NAME": "describe-it-AuthSignin"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert "started" in result.stdout
+
+
+# --- the template gives every function what it requires ----------------------------------------------
+
+
+def _template_functions() -> dict[str, dict[str, object]]:
+    from infra.local.cfn import load_template
+
+    template = load_template()
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            own = (resource["Properties"].get("Environment") or {}).get("Variables", {})
+            found[logical_id] = {**shared, **own}
+    return found
+
+
+@pytest.mark.parametrize(("logical_id", "variables"), sorted(_template_functions().items()))
+def test_every_template_function_has_its_required_settings(
+    environ: Callable[..., None], logical_id: str, variables: dict[str, object]
+):
+    # Values CloudFormation computes (!Ref, !Sub …) become placeholders: only presence matters here.
+    environ(
+        **{name: value if isinstance(value, str) else f"<{name}>" for name, value in variables.items()},
+        AWS_LAMBDA_FUNCTION_NAME=logical_id,
+    )
+    assert get_settings().missing_required() == []
