@@ -1,5 +1,5 @@
-"""Local DynamoDB, S3 and Step Functions: moto's server on loopback, with the state table built from
-template.yaml.
+"""Local AWS (DynamoDB, S3, Step Functions, KMS, SSM …): moto's server on loopback, with the state
+table built from template.yaml.
 
 moto's own threaded server runs requests in parallel, and its DynamoDB reads an item, checks the
 condition expression and writes the item without a lock: two concurrent conditional updates of one
