@@ -113,6 +113,9 @@ def environment(stack: Stack) -> dict[str, str]:
         "DB_ADMIN_URL": stack.role_dsn("admin"),
         "DB_MIGRATE_URL": stack.admin_dsn(),
         "AWS_ENDPOINT_URL": stack.local_aws.endpoint,
+        # The emulator, not DynamoDB: on a loaded laptop or CI machine one request can take seconds.
+        # AWS's 2 s default would time out there, and botocore's retry would apply a write twice.
+        "AWS_TIMEOUT_S": "30",
         "STATE_TABLE": STATE_TABLE,
         "EXPORT_BUCKET": BUCKET,
         "JWT_PRIVATE_KEY": s["jwt_private_key"],

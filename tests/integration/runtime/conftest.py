@@ -30,7 +30,13 @@ class FakeClock:
         self.now += seconds
 
 
-def _client(endpoint: str, *, timeout: float = 2.0, attempts: int = 2, session: Any = None) -> Any:
+# Clients of the live local endpoint wait as long as it takes and never retry: on a loaded machine the
+# emulator can take seconds per request, and a timed-out write that is retried is applied twice (the
+# counts under test would be off by the retries, a flake that says nothing about the code).
+LIVE_TIMEOUT_S = 60.0
+
+
+def _client(endpoint: str, *, timeout: float = LIVE_TIMEOUT_S, attempts: int = 1, session: Any = None) -> Any:
     import boto3
     from botocore.config import Config
 

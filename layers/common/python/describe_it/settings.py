@@ -2,19 +2,27 @@
 
 Every knob of the service lives here; domain code receives values from this object and never reads
 ``os.environ``. In AWS the values come from the function's environment (set by template.yaml) and
-secrets from Secrets Manager (see ``secrets.py``); on a laptop ``infra/local`` writes a generated
-env file under ``.local/`` and exports it before anything imports this module.
+secrets from Secrets Manager; on a laptop ``infra/local`` exports the generated settings of its
+stack (secrets under ``.local/``) before anything imports this module.
+
+The defaults suit the local stack only. Outside it they fail closed: ``get_settings()`` refuses to
+start when a setting listed by ``Settings.missing_required`` is not given (one log line names them,
+never a value), so a deployment with a gap stops at cold start instead of e-mailing links to
+127.0.0.1 or hashing IPs with a published key.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+import sys
+from functools import cached_property, lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 API_VERSION = "3.0.0"
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
 DbRole = Literal["app", "auth", "admin"]
 
@@ -32,11 +40,17 @@ CsvList = Annotated[list[str], NoDecode, BeforeValidator(_split_csv)]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    # "local": laptop stack and tests; "aws": deployed. Decides only where secrets come from and
-    # what local conveniences (demo data, console e-mail) are allowed.
+    # "local": laptop stack and tests; "aws": deployed. Decides where secrets come from, what local
+    # conveniences (demo data, console e-mail) are allowed, and that required settings have no default.
     stage: Literal["local", "aws"] = "local"
-    app_base_url: str = "http://127.0.0.1:8000"  # the frontend (redirect targets)
-    api_base_url: str = "http://127.0.0.1:8000"  # this API (links in e-mails)
+    # Set by Lambda itself: a function that runs in AWS without an explicit STAGE must not start.
+    aws_lambda_function_name: str | None = None
+    app_base_url: str = LOCAL_BASE_URL  # the frontend (redirect targets)
+    # This API's public URL (links in e-mails): API_BASE_URL, or the name of an SSM parameter that
+    # holds it, read on first use. The template must use the parameter: a function cannot be given
+    # the URL of the HTTP API whose routes refer to it (CloudFormation sees a circular dependency).
+    api_base_url_value: str | None = Field(None, validation_alias=AliasChoices("API_BASE_URL"))
+    api_base_url_parameter: str | None = None
 
     # PostgreSQL: one DSN (locally) or one Secrets Manager secret (AWS) per database role.
     db_app_url: SecretStr | None = None
@@ -106,6 +120,54 @@ class Settings(BaseSettings):
     # Observability
     log_level: str = "INFO"
 
+    @cached_property
+    def api_base_url(self) -> str:
+        """Read from SSM on first use (never at import time); a failure is not cached."""
+        if self.api_base_url_value:
+            return self.api_base_url_value
+        if not self.api_base_url_parameter:
+            return LOCAL_BASE_URL  # local stage only: outside it one of the two is required
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from describe_it.aws import client
+        from describe_it.errors import DependencyDown
+
+        try:
+            answer = client("ssm").get_parameter(Name=self.api_base_url_parameter)
+        except (BotoCoreError, ClientError) as exc:  # refused, unreachable, timed out: 503, retry later
+            raise DependencyDown("Configuration is unavailable", retry_after=5) from exc
+        return str(answer["Parameter"]["Value"])
+
+    def missing_required(self) -> list[str]:
+        """Settings that must be given outside the local stage, by environment variable name.
+
+        Required in AWS (template.yaml sets them for every function): STAGE itself (a Lambda
+        without it would otherwise run as "local"), APP_BASE_URL, API_BASE_URL or
+        API_BASE_URL_PARAMETER, IP_HASH_SECRET, JWT_ISSUER and STATE_TABLE; and a database login
+        (a DB_<ROLE>_SECRET_ARN or DB_<ROLE>_URL) wherever DB_HOST_OVERRIDE puts a function on
+        the proxy. Which functions need a database or token keys at all is a property of their code:
+        tests/unit/test_iam_coverage.py checks it against the template.
+        """
+        given = self.model_fields_set
+        if "stage" not in given and self.aws_lambda_function_name is None:
+            return []  # a laptop, the tests, an operator's shell: the local stage
+        if self.stage == "local" and "stage" in given:
+            return []  # explicitly local (the local stack, `sam local`)
+        missing = [] if "stage" in given else ["STAGE"]
+        for names in (
+            ("app_base_url",),
+            ("api_base_url_value", "api_base_url_parameter"),
+            ("ip_hash_secret",),
+            ("jwt_issuer",),
+            ("state_table",),
+        ):
+            if not given & set(names):
+                missing.append("|".join(_env_name(n) for n in names))
+        roles: tuple[DbRole, ...] = ("app", "auth", "admin")
+        if self.db_host_override and not any(self.db_url(r) or self.db_secret_arn(r) for r in roles):
+            missing.append("DB_<ROLE>_SECRET_ARN")
+        return missing
+
     def db_url(self, role: DbRole) -> SecretStr | None:
         return {"app": self.db_app_url, "auth": self.db_auth_url, "admin": self.db_admin_url}[role]
 
@@ -117,6 +179,36 @@ class Settings(BaseSettings):
         }[role]
 
 
+def _env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return str(alias or field).upper()
+
+
+class SettingsError(RuntimeError):
+    """The function cannot start: settings are missing or invalid. Names only, never values."""
+
+
+def _refuse(message: str, names: list[str]) -> SettingsError:
+    # The one log line: plain JSON on stderr, because the logger itself is configured from settings.
+    line = {"level": "ERROR", "service": "describe-it", "message": message, "settings": names}
+    sys.stderr.write(json.dumps(line) + "\n")
+    sys.stderr.flush()
+    return SettingsError(f"{message}: {', '.join(names)}")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; refuses to start (``SettingsError``) rather than run on wrong
+    defaults outside the local stage."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # pydantic's message quotes the input: a secret could end up in the log. Names only.
+        names = sorted({str(error["loc"][0]).upper() for error in exc.errors() if error["loc"]})
+        raise _refuse("invalid settings", names) from None
+    missing = settings.missing_required()
+    if missing:
+        raise _refuse("missing required settings", missing)
+    return settings
