@@ -195,4 +195,7 @@ def test_log_lines_carry_both_request_ids():
     record = json.loads(next(line for line in stream.getvalue().splitlines() if "unhandled error" in line))
     assert record["request_id"] == "client-req-0002"
     assert record["gateway_request_id"] == "gw-request-id"
-    assert "hunter2" in record["exception"]  # the detail goes to the log, never to the client
+    # The log says what failed and where, never the message: it may carry hosts or credentials.
+    assert record["error"] == "RuntimeError"
+    assert "test_plumbing.py" in record["stack"] and "in boom" in record["stack"]
+    assert "hunter2" not in stream.getvalue() and "db.internal" not in stream.getvalue()

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, ValidationFailed
 from describe_it.http.policy import RoutePolicy
 from describe_it.identity import Principal, guest, user
-from describe_it.observability import logger
+from describe_it.observability import error_fields, logger
 from describe_it.settings import get_settings
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -136,6 +136,6 @@ async def with_idempotency(
         stored = StoredResponse(status=response.status_code, body=bytes(response.body), headers=kept)
         try:
             store.complete(scope, stored)
-        except Exception:  # the work is done and committed; a lost replay record must not fail it
-            logger.exception("idempotency record could not be completed")
+        except Exception as exc:  # the work is done and committed; a lost replay record must not fail it
+            logger.error("idempotency record could not be completed", extra=error_fields(exc))
     return response
