@@ -20,6 +20,8 @@ of psycopg and every service gets the right status without a try/except:
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
 
 T = TypeVar("T")
+_RETRY_PAUSE_S = (0.01, 0.05)
 
 
 class NestedTransactionError(RuntimeError):
@@ -112,6 +115,8 @@ def run_in_transaction(role: DbRole, user_id: UUID | None, work: Callable[[Conne
         from describe_it.observability import logger
 
         logger.info("transaction conflict; running it once more", extra={"role": role})
+        # A short random pause, so the two sides of a deadlock do not meet again at once.
+        time.sleep(random.uniform(*_RETRY_PAUSE_S))  # noqa: S311  # jitter, not cryptography
     with transaction(role, user_id) as conn:
         return work(conn)
 
