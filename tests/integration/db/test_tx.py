@@ -22,6 +22,7 @@ from describe_it.errors import (
     DuplicateValue,
     NotFound,
     ReferenceNotFound,
+    StillReferenced,
     TransactionConflict,
 )
 from describe_it.http.app import api_router, create_app, make_handler
@@ -91,6 +92,26 @@ def test_a_foreign_key_violation_is_404() -> None:
         )
     assert (raised.value.status, raised.value.code) == (404, "NOT_FOUND")
     assert raised.value.constraint == "email_outbox_user_id_fkey"
+
+
+def test_deleting_a_row_others_still_point_to_is_409(stack: Stack) -> None:
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        conn.execute(
+            "INSERT INTO images (id, source_hash, source_type, url) VALUES (%s, %s, 'url', 'https://x.test/1.jpg')",
+            [image := uuid4(), bytes(32)],
+        )
+        (user,) = conn.execute(INSERT_USER, ["a@example.com", HASH]).fetchone()  # type: ignore[misc]
+        conn.execute(
+            "INSERT INTO saved_descriptions (user_id, image_id, style, english_description, spanish_description,"
+            " word_count_english, word_count_spanish) VALUES (%s, %s, 'narrativo', 'A.', 'Una.', 1, 1)",
+            [user, image],
+        )
+    with pytest.raises(StillReferenced) as raised, transaction("admin") as conn:  # ON DELETE RESTRICT
+        conn.execute("DELETE FROM images WHERE id = %s", [image])
+    assert (raised.value.status, raised.value.code) == (409, "CONFLICT")
+    assert raised.value.constraint == "saved_descriptions_image_id_fkey"
+    with pytest.raises(StillReferenced), transaction("admin") as conn:  # ON UPDATE NO ACTION (the default)
+        conn.execute("UPDATE users SET id = gen_random_uuid() WHERE id = %s", [user])
 
 
 @pytest.mark.parametrize(

@@ -176,6 +176,16 @@ class ReferenceNotFound(NotFound):
         self.constraint = constraint
 
 
+class StillReferenced(Conflict):
+    """A foreign key refused deleting a row that other rows still point to."""
+
+    default_message = "The resource is still in use"
+
+    def __init__(self, message: str | None = None, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
 class ConstraintFailed(ValidationFailed):
     """A check or not-null constraint, or a value the database cannot take, refused the write."""
 

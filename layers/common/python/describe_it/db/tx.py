@@ -10,7 +10,8 @@ Every psycopg error that leaves a transaction is translated here, so ``http/erro
 of psycopg and every service gets the right status without a try/except:
 
     unique / exclusion violation   → 409 ``DuplicateValue``
-    foreign-key violation          → 404 ``ReferenceNotFound``
+    foreign-key violation          → 404 ``ReferenceNotFound``; 409 ``StillReferenced`` when deleting a
+                                     row that others still point to
     check / not-null, bad value    → 400 ``ConstraintFailed``
     RLS refusal, missing privilege → 404 (a row the caller may not touch does not exist for them)
     deadlock, serialization        → 503 ``TransactionConflict`` (``run_in_transaction`` retries once)
@@ -37,6 +38,7 @@ from describe_it.errors import (
     DuplicateValue,
     NotFound,
     ReferenceNotFound,
+    StillReferenced,
     TransactionConflict,
 )
 from describe_it.settings import DbRole
@@ -134,12 +136,14 @@ def database_error(exc: Exception) -> ApiError:
     error: ApiError
     if isinstance(exc, e.UniqueViolation | e.ExclusionViolation):
         error = DuplicateValue(constraint=constraint)
+    elif isinstance(exc, e.RestrictViolation) or (
+        isinstance(exc, e.ForeignKeyViolation) and _referenced_side(diag)
+    ):
+        error = StillReferenced(constraint=constraint)
     elif isinstance(exc, e.ForeignKeyViolation):
         error = ReferenceNotFound(constraint=constraint)
     elif isinstance(exc, e.CheckViolation | e.NotNullViolation | e.DataError):
         error = ConstraintFailed(constraint=constraint)
-    elif isinstance(exc, e.IntegrityError):
-        error = DuplicateValue("The change conflicts with existing data", constraint=constraint)
     elif isinstance(exc, e.InsufficientPrivilege):
         error = NotFound()
     elif isinstance(exc, e.DeadlockDetected | e.SerializationFailure):
@@ -156,3 +160,11 @@ def database_error(exc: Exception) -> ApiError:
     else:
         logger.info("database error", extra={**fields, "status": error.status})
     return error
+
+
+def _referenced_side(diag: object) -> bool:
+    """A (NO ACTION) foreign key refused deleting or re-keying a row that others still point to, rather
+    than a new row pointing nowhere. Only the server's message tells them apart (ON DELETE RESTRICT has
+    its own SQLSTATE); unrecognised, it stays a 404."""
+    message = getattr(diag, "message_primary", None) or ""
+    return message.startswith("update or delete on table")
