@@ -112,22 +112,6 @@ def test_a_wrong_password_that_the_secret_does_not_fix_is_503(
     assert raised.value.status == 503 and raised.value.headers["Retry-After"]
 
 
-@pytest.fixture
-def records() -> Iterator[list[logging.LogRecord]]:
-    seen: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record)
-
-    handler = Keep(level=logging.DEBUG)
-    logging.getLogger("describe-it").addHandler(handler)
-    try:
-        yield seen
-    finally:
-        logging.getLogger("describe-it").removeHandler(handler)
-
-
 @pytest.mark.parametrize("secret", ["missing", "not json", "no password"])
 def test_an_unreadable_database_secret_is_503_logged_by_class(
     stack: Stack,

@@ -43,24 +43,7 @@ SERIALIZATION_FAILURE = (
 
 def _users(stack: Stack, *emails: str) -> list[UUID]:
     with psycopg.connect(stack.admin_dsn()) as conn:
-        return [conn.execute(INSERT_USER, [email, HASH]).fetchone()[0] for email in emails]  # type: ignore[index]
-
-
-@pytest.fixture
-def records() -> Iterator[list[logging.LogRecord]]:
-    """What the service logged during the test (the Powertools logger's records, extras included)."""
-    seen: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record)
-
-    handler = Keep(level=logging.DEBUG)
-    logging.getLogger("describe-it").addHandler(handler)
-    try:
-        yield seen
-    finally:
-        logging.getLogger("describe-it").removeHandler(handler)
+        return [conn.execute(INSERT_USER, [email, HASH]).fetchone()[0] for email in emails]
 
 
 def _logged_text(records: list[logging.LogRecord]) -> str:
@@ -100,7 +83,7 @@ def test_deleting_a_row_others_still_point_to_is_409(stack: Stack) -> None:
             "INSERT INTO images (id, source_hash, source_type, url) VALUES (%s, %s, 'url', 'https://x.test/1.jpg')",
             [image := uuid4(), bytes(32)],
         )
-        (user,) = conn.execute(INSERT_USER, ["a@example.com", HASH]).fetchone()  # type: ignore[misc]
+        (user,) = conn.execute(INSERT_USER, ["a@example.com", HASH]).fetchone()
         conn.execute(
             "INSERT INTO saved_descriptions (user_id, image_id, style, english_description, spanish_description,"
             " word_count_english, word_count_spanish) VALUES (%s, %s, 'narrativo', 'A.', 'Una.', 1, 1)",
@@ -321,7 +304,7 @@ def test_a_nested_transaction_for_another_role_or_user_is_refused(
     with (
         transaction("app", a),
         pytest.raises(NestedTransactionError),
-        transaction(role, a if same_user else b),  # type: ignore[arg-type]
+        transaction(role, a if same_user else b),
     ):
         pass
 
