@@ -13,6 +13,10 @@ from infra.local import stack as local_stack
 if TYPE_CHECKING:
     from tests.support.fake_anthropic import FakeAnthropic
 
+# The scan of the whole run's logs for secrets (tests/support/log_scan.py): a failing exit status
+# when any secret, password, token or DSN of this run shows up in a log line or captured output.
+pytest_plugins = ["tests.support.log_scan"]
+
 # One database per test run, so parallel runs on one machine never drop each other's data.
 TEST_DATABASE = f"describeit_test_{os.getpid()}"
 
@@ -22,6 +26,9 @@ def stack() -> Iterator[local_stack.Stack]:
     """PostgreSQL (embedded, or DATABASE_URL) with a fresh, migrated test database; moto for AWS."""
     saved = dict(os.environ)
     running = local_stack.start(TEST_DATABASE, fresh=True)
+    from tests.support.log_scan import register_stack
+
+    register_stack(running)
     # Tests never reach the internet: providers point at a closed loopback port unless a test
     # starts its own fake provider.
     closed = "http://127.0.0.1:9"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from uuid import uuid4
 
@@ -23,3 +24,20 @@ def empty_database(stack: Stack) -> Iterator[str]:
     finally:
         with psycopg.connect(stack.server.admin_dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def records() -> Iterator[list[logging.LogRecord]]:
+    """What the service logged during the test (the Powertools logger's records, extras included)."""
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    handler = Keep(level=logging.DEBUG)
+    logging.getLogger("describe-it").addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logging.getLogger("describe-it").removeHandler(handler)

@@ -26,6 +26,15 @@ SCHEMA_TABLES = {
     "user_interactions", "learning_analytics", "analytics_events", "export_history", "schema_migrations",
 }  # fmt: skip
 ALL_MIGRATIONS = [m.name for m in migrate.discover()]
+NEWEST = max(m.version for m in migrate.discover())
+
+
+def _later(offset: int, name: str) -> str:
+    """The name of a test migration numbered after every real one (so new real ones never collide)."""
+    return f"{NEWEST + offset:04d}_{name}"
+
+
+NEXT, AFTER_NEXT = _later(1, "next"), _later(2, "broken")
 
 
 def _tables(dsn: str) -> dict[str, str]:
@@ -61,15 +70,17 @@ def migrations_copy(tmp_path: Path) -> Path:
 def test_migrations_build_the_whole_schema_in_an_empty_database_and_rerunning_is_a_no_op(
     bootstrapped: str,
 ) -> None:
-    assert migrate.migrate(bootstrapped) == ALL_MIGRATIONS == ["0001_initial"]
+    assert migrate.migrate(bootstrapped) == ALL_MIGRATIONS
+    assert ALL_MIGRATIONS[:2] == ["0001_initial", "0002_hardening"]
     assert migrate.migrate(bootstrapped) == []
 
     tables = _tables(bootstrapped)
     assert set(tables) == SCHEMA_TABLES
     assert set(tables.values()) == {"describeit_owner"}
     ledger = _ledger(bootstrapped)
-    expected_checksum = hashlib.sha256((migrate.MIGRATIONS_DIR / "0001_initial.sql").read_bytes()).hexdigest()
-    assert ledger == [(1, "0001_initial", expected_checksum)]
+    assert ledger == [
+        (m.version, m.name, hashlib.sha256(m.path.read_bytes()).hexdigest()) for m in migrate.discover()
+    ]
 
 
 def test_every_schema_object_belongs_to_the_owner_role(bootstrapped: str) -> None:
@@ -141,27 +152,31 @@ def test_bootstrap_rejects_unknown_roles(bootstrapped: str) -> None:
 
 
 def test_a_changed_applied_migration_is_refused(bootstrapped: str, migrations_copy: Path) -> None:
-    assert migrate.migrate(bootstrapped, migrations_copy) == ["0001_initial"]
+    assert migrate.migrate(bootstrapped, migrations_copy) == ALL_MIGRATIONS
     first = migrations_copy / "0001_initial.sql"
     first.write_text(first.read_text() + "\n-- a harmless-looking edit\n")
-    (migrations_copy / "0002_next.sql").write_text("CREATE TABLE next_thing (id integer);\n")
+    (migrations_copy / f"{NEXT}.sql").write_text("CREATE TABLE next_thing (id integer);\n")
 
     with pytest.raises(MigrationError, match=r"0001_initial\.sql changed after it was applied"):
         migrate.migrate(bootstrapped, migrations_copy)
 
     assert "next_thing" not in _tables(bootstrapped)  # nothing ran, not even the new migration
     states = {s.name: (s.state, s.checksum_ok) for s in migrate.status(bootstrapped, migrations_copy)}
-    assert states == {"0001_initial": ("changed", False), "0002_next": ("pending", True)}
+    assert states == {
+        **{name: ("applied", True) for name in ALL_MIGRATIONS},
+        "0001_initial": ("changed", False),
+        NEXT: ("pending", True),
+    }
 
 
 def test_an_applied_migration_missing_from_disk_is_refused(bootstrapped: str, migrations_copy: Path) -> None:
-    (migrations_copy / "0002_next.sql").write_text("CREATE TABLE next_thing (id integer);\n")
+    (migrations_copy / f"{NEXT}.sql").write_text("CREATE TABLE next_thing (id integer);\n")
     migrate.migrate(bootstrapped, migrations_copy)
-    (migrations_copy / "0002_next.sql").unlink()
+    (migrations_copy / f"{NEXT}.sql").unlink()
 
-    with pytest.raises(MigrationError, match="0002_next was applied but is missing"):
+    with pytest.raises(MigrationError, match=f"{NEXT} was applied but is missing"):
         migrate.migrate(bootstrapped, migrations_copy)
-    missing = [s for s in migrate.status(bootstrapped, migrations_copy) if s.version == 2]
+    missing = [s for s in migrate.status(bootstrapped, migrations_copy) if s.version == NEWEST + 1]
     assert [(s.state, s.checksum_ok, s.applied_at is not None) for s in missing] == [("missing", False, True)]
 
 
@@ -175,28 +190,29 @@ def test_new_migrations_apply_in_order_and_a_failing_one_leaves_nothing_behind(
     bootstrapped: str, migrations_copy: Path
 ) -> None:
     migrate.migrate(bootstrapped, migrations_copy)
-    (migrations_copy / "0002_add_notes.sql").write_text("CREATE TABLE notes (id integer PRIMARY KEY);\n")
-    (migrations_copy / "0003_broken.sql").write_text(
+    (migrations_copy / f"{NEXT}.sql").write_text("CREATE TABLE notes (id integer PRIMARY KEY);\n")
+    (migrations_copy / f"{AFTER_NEXT}.sql").write_text(
         "CREATE TABLE half_done (id integer);\nALTER TABLE no_such_table ADD COLUMN x integer;\n"
     )
 
-    with pytest.raises(MigrationError, match="0003_broken failed and was rolled back"):
+    with pytest.raises(MigrationError, match=f"{AFTER_NEXT} failed and was rolled back") as raised:
         migrate.migrate(bootstrapped, migrations_copy)
+    assert "42P01" in str(raised.value)  # the SQLSTATE and the server's one-line reason
 
     tables = _tables(bootstrapped)
     assert tables["notes"] == "describeit_owner"
     assert "half_done" not in tables
-    assert [row[1] for row in _ledger(bootstrapped)] == ["0001_initial", "0002_add_notes"]
+    assert [row[1] for row in _ledger(bootstrapped)] == [*ALL_MIGRATIONS, NEXT]
 
-    (migrations_copy / "0003_broken.sql").write_text("CREATE TABLE half_done (id integer);\n")
-    assert migrate.migrate(bootstrapped, migrations_copy) == ["0003_broken"]
+    (migrations_copy / f"{AFTER_NEXT}.sql").write_text("CREATE TABLE half_done (id integer);\n")
+    assert migrate.migrate(bootstrapped, migrations_copy) == [AFTER_NEXT]
 
 
 def test_concurrent_runners_apply_each_migration_exactly_once(
     bootstrapped: str, migrations_copy: Path
 ) -> None:
     # A slow second migration widens the window in which both runners are active.
-    (migrations_copy / "0002_slow.sql").write_text(
+    (migrations_copy / f"{NEXT}.sql").write_text(
         "SELECT pg_sleep(0.3);\nCREATE TABLE slow_done (id integer);\n"
     )
     start = threading.Barrier(2)
@@ -217,21 +233,21 @@ def test_concurrent_runners_apply_each_migration_exactly_once(
         thread.join()
 
     assert errors == []
-    assert sorted(results) == [[], ["0001_initial", "0002_slow"]]
-    assert [row[1] for row in _ledger(bootstrapped)] == ["0001_initial", "0002_slow"]
+    assert sorted(results) == [[], [*ALL_MIGRATIONS, NEXT]]
+    assert [row[1] for row in _ledger(bootstrapped)] == [*ALL_MIGRATIONS, NEXT]
 
 
 def test_status_reports_pending_then_applied_without_creating_anything(bootstrapped: str) -> None:
     before = migrate.status(bootstrapped)
     assert [(s.name, s.state, s.applied_at, s.checksum_ok) for s in before] == [
-        ("0001_initial", "pending", None, True)
+        (name, "pending", None, True) for name in ALL_MIGRATIONS
     ]
     assert "schema_migrations" not in _tables(bootstrapped)  # status only reads
 
     migrate.migrate(bootstrapped)
     after = migrate.status(bootstrapped)
-    assert [(s.version, s.name, s.state, s.checksum_ok) for s in after] == [
-        (1, "0001_initial", "applied", True)
+    assert [(s.name, s.state, s.checksum_ok) for s in after] == [
+        (name, "applied", True) for name in ALL_MIGRATIONS
     ]
     assert after[0].applied_at is not None
 
@@ -329,7 +345,7 @@ def test_a_non_superuser_master_can_bootstrap_and_migrate(rds_like_master: str, 
 
     migrate.bootstrap_roles(rds_like_master)
     migrate.bootstrap_roles(rds_like_master)
-    assert migrate.migrate(rds_like_master) == ["0001_initial"]
+    assert migrate.migrate(rds_like_master) == ALL_MIGRATIONS
     assert migrate.migrate(rds_like_master) == []
 
     tables = _tables(rds_like_master)

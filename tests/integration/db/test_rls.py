@@ -481,13 +481,76 @@ def test_images_are_shared_and_only_usage_columns_are_writable(stack: Stack, wor
         conn.execute("DELETE FROM images")
 
 
-def test_public_profiles_expose_only_names(stack: Stack, world: World) -> None:
+def test_public_profiles_expose_only_id_and_username_behind_a_security_barrier(
+    stack: Stack, world: World
+) -> None:
     with acting(stack, "app", world.a) as conn:
         cur = conn.execute("SELECT * FROM user_public_profiles ORDER BY username")
         columns = [c.name for c in cur.description or []]
         rows = cur.fetchall()
-    assert columns == ["id", "username", "full_name"]
+    assert columns == ["id", "username"]
     assert [r[1] for r in rows] == ["user_a", "user_b", "user_c"]
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        options = conn.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'user_public_profiles'"
+        ).fetchone()
+    assert options == (["security_barrier=true"],)
+
+
+def test_the_app_role_reads_users_without_password_hashes(stack: Stack, world: World) -> None:
+    with acting(stack, "app", world.a) as conn:
+        row = conn.execute("SELECT id, email, username, tier, time_zone FROM users").fetchone()
+    assert row is not None and row[:3] == (world.a, "a@example.com", "user_a")
+    for query in ("SELECT password_hash FROM users", "SELECT * FROM users", "SELECT u FROM users u"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.a) as conn:
+            conn.execute(query)
+    with acting(stack, "auth", None) as conn:  # sign-in needs them
+        assert conn.execute("SELECT count(password_hash) FROM users").fetchone() == (3,)
+
+
+# --- shared images: fill what is empty, overwrite only as the provider or an admin (correction 21) --------
+
+
+def test_a_user_may_fill_empty_image_metadata_but_not_overwrite_it(stack: Stack, world: World) -> None:
+    with acting(stack, "app", world.a) as conn:
+        conn.execute("UPDATE images SET description = 'Una casa', width = 640 WHERE id = %s", [world.image])
+        conn.execute(
+            "UPDATE images SET description = description, usage_count = usage_count + 1"
+        )  # unchanged
+    for change in (
+        "description = 'Otra cosa'",
+        "description = NULL",
+        "width = 1",
+        "color = '#000000', width = 1",
+    ):
+        statement = sql.SQL("UPDATE images SET {} WHERE id = %s").format(sql.SQL(change))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, "app", world.b) as conn:
+            conn.execute(statement, [world.image])
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        row = conn.execute("SELECT description, width, color, usage_count FROM images").fetchone()
+    assert row == ("Una casa", 640, None, 1)
+
+
+@pytest.mark.parametrize("who", ["provider", "admin"])
+def test_provider_data_and_admins_may_overwrite_image_metadata(stack: Stack, world: World, who: str) -> None:
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        conn.execute("UPDATE images SET description = 'Old', photographer_name = 'Someone'")
+    role = "admin" if who == "admin" else "app"
+    with acting(stack, role, world.a) as conn:
+        if who == "provider":  # trusted server code, writing what it fetched from Unsplash itself
+            conn.execute("SELECT set_config('app.image_source', 'provider', true)")
+        conn.execute("UPDATE images SET description = 'New', photographer_name = NULL")
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        assert conn.execute("SELECT description, photographer_name FROM images").fetchone() == ("New", None)
+
+
+def test_the_provider_setting_is_transaction_local(stack: Stack, world: World) -> None:
+    with psycopg.connect(stack.role_dsn("app")) as conn:
+        with conn.transaction():
+            conn.execute("SELECT set_config('app.image_source', 'provider', true)")
+            conn.execute("UPDATE images SET description = 'From Unsplash'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute("UPDATE images SET description = 'From a user'")  # same connection, next transaction
 
 
 # --- the other roles -----------------------------------------------------------------------------------
@@ -502,6 +565,19 @@ def test_auth_role_cannot_read_learning_tables(stack: Stack, world: World, table
 def test_auth_role_sees_every_user(stack: Stack, world: World) -> None:
     with acting(stack, "auth", None) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (3,)
+
+
+def test_deleting_an_account_with_lists_recounts_through_the_cascade(stack: Stack, world: World) -> None:
+    """vocabulary_lists_recount is no longer executable by PUBLIC: the auth role's delete still cascades."""
+    with acting(stack, "auth", None) as conn:
+        conn.execute("DELETE FROM users WHERE id = %s", [world.a])
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM vocabulary_lists WHERE owner_id = %s", [world.a]
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT total_words FROM vocabulary_lists WHERE id = %s", [world.lists["B"]]
+        ).fetchone() == (1,)
 
 
 @pytest.mark.parametrize("table", TABLE_IDS)
@@ -558,3 +634,133 @@ def test_every_user_owned_table_is_covered_here(stack: Stack) -> None:
             ).fetchall()
         }
     assert owned - AUTH_TABLES == set(TABLE_IDS) - {"users"}
+
+
+# --- functions, TEMP, and every table's RLS (corrections 18 and 22) --------------------------------------
+
+# Who may call each SECURITY DEFINER function (a trigger function needs nobody: triggers fire regardless).
+DEFINER_CALLERS = {
+    "owns_list": {"describeit_app", "describeit_admin"},
+    "can_read_list": {"describeit_app", "describeit_admin"},
+    "vocabulary_lists_recount": {"describeit_app", "describeit_admin"},
+    "users_create_settings": set(),
+}
+LOGIN_ROLES = ("describeit_app", "describeit_auth", "describeit_admin")
+
+
+def test_security_definer_functions_pin_search_path_and_grant_execute_explicitly(stack: Stack) -> None:
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        rows = conn.execute(
+            "SELECT p.oid, p.proname, p.proconfig, has_function_privilege('public', p.oid, 'EXECUTE')"
+            " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'public' AND p.prosecdef"
+        ).fetchall()
+        callers = {
+            name: {
+                r
+                for r in LOGIN_ROLES
+                if conn.execute("SELECT has_function_privilege(%s, %s, 'EXECUTE')", [r, oid]).fetchone()
+                == (True,)
+            }
+            for oid, name, _, _ in rows
+        }
+    assert {name for _, name, _, _ in rows} == set(DEFINER_CALLERS)  # a new one belongs in the table above
+    for _, name, config, public in rows:
+        assert "search_path=pg_catalog, public, pg_temp" in (config or []), name
+        assert public is False, f"{name} is executable by PUBLIC"
+    assert callers == DEFINER_CALLERS
+
+
+@pytest.mark.parametrize("role", ["app", "auth", "admin"])
+def test_login_roles_cannot_create_temporary_objects(stack: Stack, role: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), acting(stack, role, None) as conn:
+        conn.execute("CREATE TEMP TABLE shadow (id integer)")
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        allowed = conn.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'TEMP')", [f"describeit_{role}"]
+        ).fetchone()
+    assert allowed == (False,)
+
+
+def rls_problems(conn: psycopg.Connection[Any], tables_of_0001: set[str]) -> list[str]:
+    """Every table in public needs RLS enabled and the admin_all policy for describeit_admin; a table
+    added after 0001 also needs RLS forced (so even its owner's functions go through the policies)."""
+    rows = conn.execute(
+        """SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                  EXISTS (SELECT FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
+                             AND p.policyname = 'admin_all' AND p.roles = '{describeit_admin}'
+                             AND p.cmd = 'ALL' AND p.qual = 'true' AND p.with_check = 'true')
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname"""
+    ).fetchall()
+    problems = []
+    for name, enabled, forced, admin_policy in rows:
+        if not enabled:
+            problems.append(f"{name}: row level security is not enabled")
+        if not admin_policy:
+            problems.append(f"{name}: no admin_all policy for describeit_admin")
+        if name not in tables_of_0001 and not forced:
+            problems.append(f"{name}: added after 0001, row level security is not forced")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def tables_of_0001(stack: Stack) -> Iterator[set[str]]:
+    """The tables that exist after 0001 alone (built in a scratch database)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from describe_it.db import migrate
+
+    name = f"describeit_scratch_{uuid4().hex[:12]}"
+    with psycopg.connect(stack.server.admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        dsn = stack.server.admin_dsn_for(name)
+        migrate.bootstrap_roles(dsn)
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy(migrate.MIGRATIONS_DIR / "0001_initial.sql", Path(folder))
+            migrate.migrate(dsn, Path(folder))
+        with psycopg.connect(dsn) as conn:
+            yield {
+                r[0]
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchall()
+            }
+    finally:
+        with psycopg.connect(stack.server.admin_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_every_table_has_rls_and_the_admin_policy_and_later_ones_force_it(
+    stack: Stack, tables_of_0001: set[str]
+) -> None:
+    assert "users" in tables_of_0001 and "schema_migrations" in tables_of_0001
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        assert rls_problems(conn, tables_of_0001) == []
+
+
+def test_the_rls_check_catches_a_table_a_later_migration_got_wrong(
+    stack: Stack, tables_of_0001: set[str]
+) -> None:
+    """The check itself can fail: a table that is only enabled, one with nothing, one done right."""
+    with psycopg.connect(stack.admin_dsn()) as conn:  # one transaction, rolled back: nothing stays
+        conn.execute("SET LOCAL ROLE describeit_owner")
+        conn.execute(
+            """CREATE TABLE later_enabled (id integer); ALTER TABLE later_enabled ENABLE ROW LEVEL SECURITY;
+               CREATE POLICY admin_all ON later_enabled TO describeit_admin USING (true) WITH CHECK (true);
+               CREATE TABLE later_bare (id integer);
+               CREATE TABLE later_right (id integer); ALTER TABLE later_right ENABLE ROW LEVEL SECURITY;
+               ALTER TABLE later_right FORCE ROW LEVEL SECURITY;
+               CREATE POLICY admin_all ON later_right TO describeit_admin USING (true) WITH CHECK (true);"""
+        )
+        problems = rls_problems(conn, tables_of_0001)
+        conn.rollback()
+    assert problems == [
+        "later_bare: row level security is not enabled",
+        "later_bare: no admin_all policy for describeit_admin",
+        "later_bare: added after 0001, row level security is not forced",
+        "later_enabled: added after 0001, row level security is not forced",
+    ]

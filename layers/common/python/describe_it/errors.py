@@ -11,6 +11,12 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 
+class LoggableError(Exception):
+    """Not an API error: a failure whose message is written for operators (ids and causes, never
+    values, hosts or secrets), so ``observability.error_fields`` logs its message. Every other
+    exception is logged by class only."""
+
+
 @dataclass(frozen=True)
 class Detail:
     """One entry of the envelope's ``details`` array."""
@@ -143,3 +149,57 @@ class UpstreamTimeout(ApiError):
 
 class DependencyDown(ServiceUnavailable):
     """A required dependency (database, DynamoDB) is unreachable: 503 with Retry-After."""
+
+
+# --- what the database refused (``db/tx.py`` raises these when a psycopg error leaves a transaction) --
+# They carry the constraint's name, so a service that wants a specific answer ("Username is already
+# taken") catches one of these and raises its own; every other service gets a correct status for free.
+
+
+class DuplicateValue(Conflict):
+    """A unique (or exclusion) constraint refused the write."""
+
+    default_message = "A resource with these values already exists"
+
+    def __init__(self, message: str | None = None, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class ReferenceNotFound(NotFound):
+    """A foreign key refused the write: the row it points to does not exist (or is not visible)."""
+
+    default_message = "A referenced resource does not exist"
+
+    def __init__(self, message: str | None = None, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class StillReferenced(Conflict):
+    """A foreign key refused deleting a row that other rows still point to."""
+
+    default_message = "The resource is still in use"
+
+    def __init__(self, message: str | None = None, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class ConstraintFailed(ValidationFailed):
+    """A check or not-null constraint, or a value the database cannot take, refused the write."""
+
+    default_message = "A value is not allowed"
+
+    def __init__(self, message: str | None = None, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class TransactionConflict(DependencyDown):
+    """A deadlock or serialization failure, after the one retry: the client may simply try again."""
+
+    default_message = "The database was busy with a conflicting change; please retry"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, retry_after=1)

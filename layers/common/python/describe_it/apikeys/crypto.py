@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from describe_it.errors import DependencyDown, ServiceUnavailable
+from describe_it.errors import DependencyDown, LoggableError, ServiceUnavailable
 from describe_it.settings import get_settings
 
 KMS_FORMAT = 0x01
@@ -34,7 +34,7 @@ NONCE_BYTES = 12
 KEY_BYTES = 32
 
 
-class CipherError(Exception):
+class CipherError(LoggableError):
     """A stored key cannot be decrypted (wrong master key, tampered blob, wrong context).
 
     Deliberately not an ``ApiError``: the caller gets a generic 500 while the log names the cause.

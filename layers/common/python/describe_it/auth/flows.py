@@ -28,7 +28,14 @@ from describe_it.auth.passwords import hash_password, verify_password
 from describe_it.auth.service import AuthService, get_auth_service, mark_revoked, send_action_link
 from describe_it.auth.tokens import hash_token
 from describe_it.db.tx import transaction
-from describe_it.errors import ApiError, Conflict, Detail, InvalidCredentials, ValidationFailed
+from describe_it.errors import (
+    ApiError,
+    Conflict,
+    Detail,
+    DuplicateValue,
+    InvalidCredentials,
+    ValidationFailed,
+)
 from describe_it.identity import Client, Principal
 from describe_it.limiting import charge
 from describe_it.runtime.limits import Rule
@@ -173,14 +180,12 @@ class AccountFlows:
     def update_profile(self, principal: Principal, changes: ProfileUpdate) -> User:
         user_id = _user_id(principal)
         values = changes.changes()
-        import psycopg
-
         try:
             with transaction("auth") as conn:
                 if "username" in values and repo.username_taken(conn, values["username"], user_id):
                     raise _username_taken()
                 return User.from_row(repo.update_profile(conn, user_id, values))
-        except psycopg.errors.UniqueViolation as exc:
+        except DuplicateValue as exc:
             raise _username_taken() from exc
 
     def delete_account(self, principal: Principal, password: str) -> Deleted:

@@ -37,7 +37,14 @@ class KeySet:
 def _from_secret(arn: str) -> dict[str, Any]:
     from describe_it.aws import client
 
-    return dict(json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]))
+    try:
+        return dict(json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]))
+    except Exception as exc:  # any failure to read a secret: retry later (503), logged by class only
+        from describe_it.errors import DependencyDown
+        from describe_it.observability import error_fields, logger
+
+        logger.warning("signing key secret unavailable", extra=error_fields(exc))
+        raise DependencyDown("Token keys unavailable", retry_after=5) from exc
 
 
 def load_key_set() -> KeySet:

@@ -33,6 +33,7 @@ from describe_it.db.tx import transaction
 from describe_it.errors import (
     Conflict,
     Detail,
+    DuplicateValue,
     Forbidden,
     InvalidCredentials,
     InvalidToken,
@@ -83,8 +84,6 @@ class AuthService:
         charge(client.key, [SIGNUP_PER_IP], fail_open=False)
         verify = self._settings.auth_require_verified_email
         password_hash = hash_password(req.password)  # before the transaction: it takes ~20 ms
-        import psycopg
-
         queued = False
         try:
             with transaction("auth") as conn:
@@ -122,8 +121,8 @@ class AuthService:
                     return 202, SignupPending()
                 session = self.open_session(conn, row, remember_me=True, client=client)
                 return 201, SignupResult(user=User.from_row(row), session=session)
-        except psycopg.errors.UniqueViolation as exc:  # a concurrent sign-up with the same e-mail or username
-            if verify and "email" in str(exc.diag.constraint_name or ""):
+        except DuplicateValue as exc:  # a concurrent sign-up with the same e-mail or username
+            if verify and "email" in (exc.constraint or ""):
                 return 202, SignupPending()
             raise _duplicate_email() from exc
         finally:

@@ -41,7 +41,7 @@ def run_deploy_migrations() -> list[str]:
 
 def send_response(url: str, body: Mapping[str, Any]) -> None:
     """PUT the result to CloudFormation's pre-signed S3 URL (bounded: a few short attempts)."""
-    from describe_it.observability import logger
+    from describe_it.observability import error_fields, logger
 
     data = json.dumps(body).encode()
     for attempt in range(1, _RESPONSE_ATTEMPTS + 1):
@@ -54,7 +54,7 @@ def send_response(url: str, body: Mapping[str, Any]) -> None:
                 response.read()
             return
         except OSError as exc:
-            logger.warning("custom resource response failed", extra={"attempt": attempt, "error": str(exc)})
+            logger.warning("custom resource response failed", extra={"attempt": attempt, **error_fields(exc)})
             if attempt < _RESPONSE_ATTEMPTS:
                 time.sleep(attempt)
     logger.error("custom resource response was never delivered")
@@ -62,7 +62,8 @@ def send_response(url: str, body: Mapping[str, Any]) -> None:
 
 def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Run the request, answer CloudFormation, and return the answer (handy for tests and logs)."""
-    from describe_it.observability import logger
+    from describe_it.errors import LoggableError
+    from describe_it.observability import logger, stack_fields
 
     request_type = event.get("RequestType")
     status, reason, data = "SUCCESS", "", {}
@@ -82,8 +83,11 @@ def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
             "migrations custom resource", extra={"request": request_type, "applied": data.get("Applied")}
         )
     except Exception as exc:  # CloudFormation must get an answer, whatever failed
-        logger.exception("migrations custom resource failed", extra={"request": request_type})
-        status, reason, data = "FAILED", f"{type(exc).__name__}: {exc}"[:1000], {}
+        logger.error(
+            "migrations custom resource failed", extra={"request": request_type, **stack_fields(exc)}
+        )
+        detail = str(exc) if isinstance(exc, LoggableError) else "see the function's log"
+        status, reason, data = "FAILED", f"{type(exc).__name__}: {detail}"[:1000], {}
     body = {
         "Status": status,
         "Reason": reason or status,

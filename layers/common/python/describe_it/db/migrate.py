@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from describe_it.errors import LoggableError
+
 if TYPE_CHECKING:
     from psycopg import Connection
 
@@ -53,8 +55,22 @@ ALTER TABLE public.schema_migrations ENABLE ROW LEVEL SECURITY;
 """
 
 
-class MigrationError(Exception):
-    """The runner refused or failed; the message says why and what to do."""
+class MigrationError(LoggableError):
+    """The runner refused or failed; the message says why and what to do (and is safe to log)."""
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, for the operator and the log: never the driver's full text, which names the
+    host and port and, in its DETAIL, the values of the rows involved."""
+    from describe_it.db.pool import is_auth_failure
+
+    sqlstate = getattr(exc, "sqlstate", None)
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None)
+    if sqlstate and primary:
+        return f"{sqlstate}: {primary}"
+    if is_auth_failure(exc):
+        return "the login was refused (check the admin credentials)"
+    return f"{type(exc).__name__}: the server is unreachable or not accepting connections"
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ def _connect(admin_dsn: str) -> Connection[Any]:
             admin_dsn, autocommit=True, connect_timeout=10, application_name="describeit-migrate"
         )
     except psycopg.OperationalError as exc:
-        raise MigrationError(f"cannot connect to the database: {exc}") from exc
+        raise MigrationError(f"cannot connect to the database: {_reason(exc)}") from exc
 
 
 def _set_owner_role(conn: Connection[Any]) -> None:
@@ -130,7 +146,8 @@ def _set_owner_role(conn: Connection[Any]) -> None:
         conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
     except psycopg.Error as exc:
         raise MigrationError(
-            f"cannot SET ROLE {OWNER_ROLE} ({exc}); run `python -m describe_it.db.migrate bootstrap` first"
+            f"cannot SET ROLE {OWNER_ROLE} ({_reason(exc)}); "
+            "run `python -m describe_it.db.migrate bootstrap` first"
         ) from exc
 
 
@@ -163,7 +180,9 @@ def bootstrap_roles(admin_dsn: str, passwords: dict[str, str] | None = None) -> 
                     )
                 )
         except psycopg.Error as exc:
-            raise MigrationError(f"role bootstrap failed (the admin needs CREATEROLE): {exc}") from exc
+            raise MigrationError(
+                f"role bootstrap failed (the admin needs CREATEROLE): {_reason(exc)}"
+            ) from exc
 
 
 # --- migrate -----------------------------------------------------------------------------------------
@@ -180,7 +199,7 @@ def _ensure_ledger(conn: Connection[Any]) -> None:
                 conn.execute(_LEDGER_DDL)
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise MigrationError(
-                    f"{OWNER_ROLE} cannot create tables in this database ({exc}); "
+                    f"{OWNER_ROLE} cannot create tables in this database ({_reason(exc)}); "
                     "run `python -m describe_it.db.migrate bootstrap` first"
                 ) from exc
 
@@ -234,7 +253,7 @@ def _apply(conn: Connection[Any], migration: Migration) -> None:
                 [migration.version, migration.name, migration.checksum],
             )
     except psycopg.Error as exc:
-        raise MigrationError(f"{migration.name} failed and was rolled back: {exc}") from exc
+        raise MigrationError(f"{migration.name} failed and was rolled back: {_reason(exc)}") from exc
 
 
 def migrate(admin_dsn: str, directory: Path | None = None) -> list[str]:

@@ -31,3 +31,13 @@ ALTER ROLE describeit_admin SET statement_timeout = '60s';
 DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO describeit_owner', current_database()); END $$;
 GRANT CREATE, USAGE ON SCHEMA public TO describeit_owner;
 GRANT USAGE ON SCHEMA public TO describeit_app, describeit_auth, describeit_admin;
+
+-- No temporary objects for the service's roles (correction 18): TEMP comes to everyone through PUBLIC, and
+-- a temporary table or function is the classic way to shadow a name a SECURITY DEFINER function uses.
+-- Nobody gets it back: nothing here needs temporary tables. Revoking needs the database owner (the RDS
+-- master user, or the local superuser), which is who runs this file.
+DO $$ BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM describeit_owner, describeit_app, describeit_auth, describeit_admin',
+                 current_database());
+END $$;

@@ -13,7 +13,7 @@ from typing import Any
 
 from describe_it.email.sender import Sender, get_sender
 from describe_it.email.templates import render
-from describe_it.observability import logger
+from describe_it.observability import error_fields, logger
 
 MAX_ATTEMPTS = 10
 BATCH = 25
@@ -45,7 +45,8 @@ def _send_one(conn: Any, row: dict[str, Any], sender: Sender, result: DrainResul
         attempts = row["attempts"] + 1
         final = attempts >= MAX_ATTEMPTS
         logger.warning(
-            "e-mail send failed", extra={"outbox_id": str(row["id"]), "attempt": attempts, "final": final}
+            "e-mail send failed",
+            extra={"outbox_id": str(row["id"]), "attempt": attempts, "final": final, **error_fields(exc)},
         )
         conn.execute(
             """UPDATE email_outbox SET attempts = %s, last_error = left(%s, 1000),
@@ -99,5 +100,7 @@ def kick() -> None:
             )
         elif settings.stage == "local":
             drain(deadline_s=5.0)
-    except Exception:
-        logger.warning("e-mail drain could not be started now; the schedule will send it", exc_info=True)
+    except Exception as exc:
+        logger.warning(
+            "e-mail drain could not be started now; the schedule will send it", extra=error_fields(exc)
+        )

@@ -23,7 +23,7 @@ from describe_it.health.models import (
     StorageCheck,
     StoreCheck,
 )
-from describe_it.observability import logger
+from describe_it.observability import error_fields, logger
 from describe_it.settings import API_VERSION, Settings, get_settings
 
 CACHE_SECONDS = 10.0
@@ -37,8 +37,8 @@ def _timed(probe: Callable[[], object]) -> StoreCheck:
     started = time.perf_counter()
     try:
         probe()
-    except Exception:  # any failure means "down"; the reason goes to the log, never the response
-        logger.warning("readiness probe failed", exc_info=True)
+    except Exception as exc:  # any failure means "down"; the reason goes to the log, never the response
+        logger.warning("readiness probe failed", extra=error_fields(exc))
         return StoreCheck(status="down", latency_ms=None)
     return StoreCheck(status="up", latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
@@ -61,8 +61,8 @@ def _circuit(provider: str) -> Circuit:
         from describe_it.runtime.circuit import CircuitBreaker
 
         return CircuitBreaker(provider).state()
-    except Exception:
-        logger.warning("circuit state unavailable", exc_info=True)
+    except Exception as exc:
+        logger.warning("circuit state unavailable", extra=error_fields(exc))
         return "closed"
 
 
@@ -75,8 +75,8 @@ def _budget_remaining_pct(settings: Settings) -> float | None:
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         key = {"pk": {"S": f"budget#{day}"}}
         item = client("dynamodb").get_item(TableName=state_table_name(), Key=key).get("Item") or {}
-    except Exception:
-        logger.warning("AI budget unavailable", exc_info=True)
+    except Exception as exc:
+        logger.warning("AI budget unavailable", extra=error_fields(exc))
         return None
     used = float(item.get("tokens", {"N": "0"})["N"])
     return round(max(0.0, 100.0 * (1 - used / settings.ai_daily_token_budget)), 1)

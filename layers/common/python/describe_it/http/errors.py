@@ -19,7 +19,7 @@ from describe_it.errors import (
     ValidationFailed,
 )
 from describe_it.http.envelope import error_response
-from describe_it.observability import logger
+from describe_it.observability import logger, stack_fields
 
 _TYPE_TO_CODE = {
     "missing": "required",
@@ -103,7 +103,7 @@ def exception_to_response(request: Request, exc: Exception) -> Response:
             error = ApiError(str(exc.detail))
             error.status = exc.status_code
         return error_response(request, error)
-    logger.exception("unhandled error")
+    logger.error("unhandled error", extra=stack_fields(exc))  # no message: it may hold hosts or values
     return error_response(request, ApiError())
 
 

@@ -11,6 +11,8 @@ the 400 is the one FastAPI would give.
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -21,7 +23,14 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from describe_it.errors import Forbidden, InvalidJson, PayloadTooLarge, UnsupportedMediaType
+from describe_it.errors import (
+    Detail,
+    Forbidden,
+    InvalidJson,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from describe_it.http import guards
 from describe_it.http.policy import RoutePolicy, policy_of
 from describe_it.http.replay import replay_hook
@@ -138,14 +147,48 @@ def _set_json_content_type(request: Request) -> None:
         del request.__dict__["_headers"]
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")  # Python's json accepts NaN and ±Infinity by default
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf
+        raise _NumberOutOfRange()
+    return value
+
+
+def _double_sized_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > _DOUBLE_MAX:  # what a client's double could not hold
+        raise _NumberOutOfRange()
+    return value
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+_DOUBLE_MAX = sys.float_info.max
+
+
 def _parse_json(request: Request) -> None:
-    """Parse once, strictly (UTF-8, an object); FastAPI then reuses ``request._json``."""
+    """Parse once, strictly (UTF-8, an object, finite numbers that fit a double); FastAPI then reuses
+    ``request._json``."""
     body: bytes = request._body
     if not body:
         request._json = {}
         return
     try:
-        parsed = json.loads(body.decode("utf-8"))
+        parsed = json.loads(
+            body.decode("utf-8"),
+            parse_constant=_not_json,
+            parse_float=_finite_float,
+            parse_int=_double_sized_int,
+        )
+    except _NumberOutOfRange as exc:
+        message = "A number in the request body is out of range"
+        raise ValidationFailed(message, details=[Detail(None, message, "out_of_range")]) from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidJson() from exc
     if not isinstance(parsed, dict):

@@ -99,19 +99,19 @@ class TwoTierCache:
             return local
 
     def _l2_get(self, key: str, now: float) -> _Local | None:
-        from describe_it.observability import logger
+        from describe_it.observability import error_fields, logger
 
         try:
             item = item_of(self._client().get_item(TableName=table_name(), Key=item_key(PREFIX + key)))
         except dynamo_errors() as exc:
-            logger.warning("cache read failed; treating as a miss", extra={"error": repr(exc)})
+            logger.warning("cache read failed; treating as a miss", extra=error_fields(exc))
             return None
         if item is None or not is_live(item, now):
             return None
         try:
             text = zlib.decompress(bytes(item["v"])).decode()
         except (KeyError, TypeError, zlib.error, UnicodeDecodeError) as exc:
-            logger.warning("unreadable cache item; treating as a miss", extra={"error": repr(exc)})
+            logger.warning("unreadable cache item; treating as a miss", extra=error_fields(exc))
             return None
         expires = float(item["ttl"]) if "ttl" in item else now + self._l1_max_ttl_s
         created = float(item.get("createdAt", now))
@@ -121,7 +121,7 @@ class TwoTierCache:
 
     def put(self, key: str, value: Any, ttl_s: int, *, fresh_s: int | None = None) -> None:
         """Store ``value`` for ``ttl_s`` seconds; it reads as fresh for ``fresh_s`` (default: all)."""
-        from describe_it.observability import logger
+        from describe_it.observability import error_fields, logger
 
         now = self._clock()
         text = _encode(value)  # not-JSON values are a caller bug: let that raise
@@ -142,7 +142,7 @@ class TwoTierCache:
                 ),
             )
         except dynamo_errors() as exc:
-            logger.warning("cache write failed; value kept in this process only", extra={"error": repr(exc)})
+            logger.warning("cache write failed; value kept in this process only", extra=error_fields(exc))
 
     def _l1_put(self, key: str, local: _Local, now: float) -> None:
         local = _Local(local.text, local.created_at, local.fresh_until, local.expires_at)
@@ -154,21 +154,21 @@ class TwoTierCache:
                 self._l1.popitem(last=False)
 
     def delete(self, key: str) -> None:
-        from describe_it.observability import logger
+        from describe_it.observability import error_fields, logger
 
         with self._lock:
             self._l1.pop(key, None)
         try:
             self._client().delete_item(TableName=table_name(), Key=item_key(PREFIX + key))
         except dynamo_errors() as exc:
-            logger.warning("cache delete failed", extra={"error": repr(exc)})
+            logger.warning("cache delete failed", extra=error_fields(exc))
 
     def delete_prefix(self, prefix: str, deadline_s: float) -> tuple[int, bool]:
         """Delete every entry whose key starts with ``prefix``, until ``deadline_s`` have passed.
 
         Returns (deleted, complete); an incomplete purge can simply be run again.
         """
-        from describe_it.observability import logger
+        from describe_it.observability import error_fields, logger
 
         with self._lock:
             for key in [k for k in self._l1 if k.startswith(prefix)]:
@@ -197,7 +197,7 @@ class TwoTierCache:
                     return deleted, False
                 scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         except dynamo_errors() as exc:
-            logger.warning("cache purge interrupted", extra={"error": repr(exc), "deleted": deleted})
+            logger.warning("cache purge interrupted", extra={**error_fields(exc), "deleted": deleted})
             return deleted, False
 
     def clear_local(self) -> None:

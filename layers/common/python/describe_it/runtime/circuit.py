@@ -259,9 +259,9 @@ class CircuitBreaker:
         )
 
     def _log_unavailable(self, exc: Exception) -> None:
-        from describe_it.observability import logger
+        from describe_it.observability import error_fields, logger
 
-        logger.warning("circuit state unavailable; treating as closed", extra={"error": repr(exc)})
+        logger.warning("circuit state unavailable; treating as closed", extra=error_fields(exc))
 
 
 @cache

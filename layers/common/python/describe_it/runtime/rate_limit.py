@@ -154,14 +154,14 @@ class RateLimiter:
         return [_Count(rule, max(0, rule.limit - int(new.get(rule.name, cost))), end) for rule in rules]
 
     def _unavailable(self, rules: Sequence[Rule], now: float, fail_open: bool, exc: Exception) -> Decision:
-        from describe_it.observability import logger, metrics
+        from describe_it.observability import error_fields, logger, metrics
 
         if not fail_open:
-            logger.warning("rate limiting unavailable; refusing", extra={"error": repr(exc)})
+            logger.warning("rate limiting unavailable; refusing", extra=error_fields(exc))
             raise DependencyDown("Rate limiting unavailable", retry_after=5) from exc
         from aws_lambda_powertools.metrics import MetricUnit
 
-        logger.warning("rate limiting unavailable; allowing (degraded)", extra={"error": repr(exc)})
+        logger.warning("rate limiting unavailable; allowing (degraded)", extra=error_fields(exc))
         metrics.add_metric(name="RateLimitDegraded", unit=MetricUnit.Count, value=1)
         rule = min(rules, key=lambda r: r.limit)
         _, end = _window(rule, now)
