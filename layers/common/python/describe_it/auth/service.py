@@ -12,10 +12,11 @@ import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 from uuid import UUID, uuid4
 
 from describe_it.auth import repository as repo
+from describe_it.auth.lockout import PER_ADDRESS, Attempt, Lockout, Refusal
 from describe_it.auth.models import (
     AuthResult,
     Session,
@@ -49,11 +50,8 @@ REFRESH_TTL = timedelta(days=30)
 REFRESH_TTL_SHORT = timedelta(hours=24)  # rememberMe: false
 FAMILY_TTL = timedelta(days=90)
 REUSE_GRACE = timedelta(seconds=10)  # a parallel refresh of the same token is not an attack
-LOCK_AFTER = 10
-LOCK_SECONDS = 15 * 60
 ACTION_TTL_S = {"verify_email": 24 * 3600, "reset_password": 30 * 60}
 
-SIGNIN_PER_IP_EMAIL = Rule("auth-signin", 10, 15 * 60)
 SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
 SIGNUP_PER_IP = Rule("auth-signup", 5, 3600)
 REFRESH_PER_FAMILY = Rule("auth-refresh", 60, 3600)
@@ -65,10 +63,12 @@ class AuthService:
         settings: Settings,
         issuer: Callable[[], TokenIssuer] = get_token_issuer,
         clock: Callable[[], float] = time.time,
+        lockout: Lockout | None = None,
     ) -> None:
         self._settings = settings
         self._issuer = issuer
         self._clock = clock
+        self._lockout = lockout or Lockout(clock=clock)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -135,25 +135,27 @@ class AuthService:
     # --- sign-in --------------------------------------------------------------------------------
 
     def signin(self, req: SigninRequest, client: Client) -> AuthResult:
-        email_key = self.email_key(req.email)
-        charge(f"{client.key}#{email_key}", [SIGNIN_PER_IP_EMAIL], fail_open=False)
         charge(client.key, [SIGNIN_PER_IP], fail_open=False)
-        with transaction("auth") as conn:
-            row = repo.find_user_by_email(conn, req.email)
-        if row is None:
-            self._refuse_unknown_email(email_key, req.password)
-        now = self._now()
-        if row["locked_until"] is not None and row["locked_until"] > now:
-            raise _locked(row["locked_until"], now)
-        if not verify_password(row["password_hash"], req.password):
+        # One failure log per address (registered or not) and per (address, IP), checked before the
+        # account is even looked up: real and unknown addresses answer alike at every step.
+        attempt = self._lockout.begin(self.email_key(req.email), client.key)
+        if isinstance(attempt, Refusal):
+            raise _refused(attempt)
+        failed = False
+        try:
             with transaction("auth") as conn:
-                locked_until = repo.record_failed_login(conn, row["id"], LOCK_AFTER, LOCK_SECONDS)
-                if (
-                    locked_until is not None
-                    and locked_until > now
-                    and row["failed_login_count"] + 1 == LOCK_AFTER
-                ):
-                    repo.queue_email(conn, row["id"], row["email"], "account_locked", row["ui_language"], {})
+                row = repo.find_user_by_email(conn, req.email)
+            if row is None:
+                verify_password(dummy_hash(), req.password)  # the same cost as a wrong password
+                failed = True
+            else:
+                failed = not verify_password(row["password_hash"], req.password)
+        finally:
+            if not failed:  # a right password (or an error before any answer) is not a failure
+                self._lockout.release(attempt)
+        if failed or row is None:
+            if row is not None and attempt.fills_window:
+                self._record_lock(row, attempt)
             raise InvalidCredentials()
         # Only after a correct password: these answers would otherwise reveal that the account exists.
         if row["status"] != "active":
@@ -169,17 +171,14 @@ class AuthService:
             session = self.open_session(conn, row, remember_me=req.remember_me, client=client)
         return AuthResult(user=User.from_row(row), session=session)
 
-    def _refuse_unknown_email(self, email_key: str, password: str) -> NoReturn:
-        """Same cost, same answers, same lockout as a real account with a wrong password."""
-        from describe_it.auth import lockout
-
-        now = self._clock()
-        locked_until = lockout.locked_until(email_key, now)
-        if locked_until is not None:
-            raise _locked(datetime.fromtimestamp(locked_until, UTC), self._now())
-        verify_password(dummy_hash(), password)
-        lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
-        raise InvalidCredentials()
+    def _record_lock(self, user: dict[str, Any], attempt: Attempt) -> None:
+        """This failure filled the address's window: note the lock on the account and tell the owner
+        (at most once a day, and again after a successful sign-in clears the note)."""
+        until = datetime.fromtimestamp(attempt.locked_until, UTC)
+        with transaction("auth") as conn:
+            notify = repo.record_lock(conn, user["id"], until, attempt.address.live, self._now())
+            if notify:
+                repo.queue_email(conn, user["id"], user["email"], "account_locked", user["ui_language"], {})
 
     def open_session(
         self, conn: repo.Conn, user: dict[str, Any], *, remember_me: bool, client: Client
@@ -333,12 +332,15 @@ def _duplicate_email() -> Conflict:
     )
 
 
-def _locked(until: datetime, now: datetime) -> RateLimited:
-    retry = max(1, int((until - now).total_seconds()) + 1)
+def _refused(refusal: Refusal) -> RateLimited:
+    if refusal.window is PER_ADDRESS:
+        detail = "Account temporarily locked"
+    else:
+        detail = "Too many failed sign-in attempts from this network"
     return RateLimited(
         "Too many failed sign-in attempts; try again later",
-        details=[Detail(None, "Account temporarily locked", "auth")],
-        headers={"Retry-After": str(retry)},
+        details=[Detail(None, detail, refusal.window.name)],
+        headers={"Retry-After": str(refusal.retry_after)},
     )
 
 
