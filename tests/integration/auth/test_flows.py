@@ -213,3 +213,12 @@ def test_expired_reset_token_is_refused(stack, mailbox):
     assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data["valid"] is False
     reply = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD})
     assert reply.status == 400 and reply.json["error"] == "Invalid or expired reset token"
+
+
+def test_sign_up_to_an_existing_address_mails_the_owner_at_most_3_times_a_day(mailbox, verification_required):
+    signup("maria@example.com")
+    body = {"email": "maria@example.com", "password": "another good passphrase"}
+    answers = [call("POST", "/api/auth/signup", body, source_ip=f"198.51.100.{i}") for i in range(5)]
+    assert [(a.status, a.data) for a in answers] == [(202, {"needsEmailConfirmation": True})] * 5
+    subjects = [m.subject for m in mailbox.to("maria@example.com")]
+    assert subjects.count("You already have a Describe It account") == 3

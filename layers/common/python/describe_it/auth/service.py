@@ -33,6 +33,7 @@ from describe_it.auth.tokens import TokenIssuer, get_token_issuer, hash_token, n
 from describe_it.db.tx import transaction
 from describe_it.errors import (
     Conflict,
+    DependencyDown,
     Detail,
     Forbidden,
     InvalidCredentials,
@@ -54,6 +55,7 @@ ACTION_TTL_S = {"verify_email": 24 * 3600, "reset_password": 30 * 60}
 
 SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
 SIGNUP_PER_IP = Rule("auth-signup", 5, 3600)
+ACCOUNT_EXISTS_MAILS = Rule("auth-account-exists", 3, 24 * 3600)  # per address and UTC day
 REFRESH_PER_FAMILY = Rule("auth-refresh", 60, 3600)
 
 
@@ -97,11 +99,18 @@ class AuthService:
                 if existing is not None:
                     if not verify:
                         raise _duplicate_email()
-                    # Same answer as a new address; the owner gets an "account exists" e-mail.
-                    repo.queue_email(
-                        conn, existing["id"], existing["email"], "account_exists", existing["ui_language"], {}
-                    )
-                    queued = True
+                    # Same answer as a new address; the owner gets an "account exists" e-mail, at
+                    # most 3 a day (correction 6), so the form cannot be used to flood an inbox.
+                    if self._may_mail_owner(req.email):
+                        repo.queue_email(
+                            conn,
+                            existing["id"],
+                            existing["email"],
+                            "account_exists",
+                            existing["ui_language"],
+                            {},
+                        )
+                        queued = True
                     return 202, SignupPending()
                 row = repo.insert_user(
                     conn,
@@ -131,6 +140,16 @@ class AuthService:
                 from describe_it.email.outbox import kick
 
                 kick()
+
+    def _may_mail_owner(self, email: str) -> bool:
+        from describe_it.runtime.rate_limit import get_rate_limiter
+
+        key = f"email:{self.email_key(email)}"
+        try:
+            decision = get_rate_limiter().hit(key, [ACCOUNT_EXISTS_MAILS], fail_open=False)
+        except DependencyDown:
+            return False  # cannot count: send nothing, answer the same
+        return decision.allowed
 
     # --- sign-in --------------------------------------------------------------------------------
 
