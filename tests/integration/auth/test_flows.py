@@ -21,8 +21,11 @@ def test_signup_with_verification_sends_link_and_verify_enables_signin(mailbox, 
     assert verified.status == 200, verified
     assert verified.data["user"]["emailVerified"] is True
     assert signin("maria@example.com").status == 200
-    reused = call("POST", "/api/auth/verify-email", {"token": token})
-    assert reused.status == 400 and reused.json["error"] == "Invalid or expired verification token"
+    reused = call("POST", "/api/auth/verify-email", {"token": token})  # correction 5: not an error
+    assert reused.status == 200 and reused.data["verified"] is True
+    assert reused.data["user"]["email"] == "maria@example.com"
+    again = call("GET", "/api/auth/verify-email", query=f"token={token}")
+    assert again.status == 303 and again.headers["location"].endswith("/?auth=verified")
 
 
 def test_existing_email_gets_same_answer_and_an_account_exists_mail(mailbox, verification_required):
@@ -222,3 +225,41 @@ def test_sign_up_to_an_existing_address_mails_the_owner_at_most_3_times_a_day(ma
     assert [(a.status, a.data) for a in answers] == [(202, {"needsEmailConfirmation": True})] * 5
     subjects = [m.subject for m in mailbox.to("maria@example.com")]
     assert subjects.count("You already have a Describe It account") == 3
+
+
+def test_head_on_the_verification_link_does_not_use_the_token(stack, mailbox, verification_required):
+    signup("maria@example.com")
+    token = mailbox.last_token("maria@example.com")
+    scanned = call("HEAD", "/api/auth/verify-email", query=f"token={token}")  # a mail scanner
+    assert scanned.status == 303 and scanned.text == ""
+    from describe_it.settings import get_settings
+
+    assert scanned.headers["location"] == get_settings().app_base_url.rstrip("/") + "/"
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        used = conn.execute("SELECT used_at FROM auth_action_tokens").fetchone()
+        verified = conn.execute("SELECT email_verified_at FROM users").fetchone()
+    assert used == (None,) and verified == (None,)
+    clicked = call("GET", "/api/auth/verify-email", query=f"token={token}")  # then the user clicks
+    assert clicked.headers["location"].endswith("/?auth=verified")
+    assert signin("maria@example.com").status == 200
+
+
+def test_an_older_link_of_a_verified_address_says_verified(mailbox, verification_required):
+    signup("maria@example.com")
+    first = mailbox.last_token("maria@example.com")
+    call("POST", "/api/auth/resend-verification", {"email": "maria@example.com"})
+    second = mailbox.last_token("maria@example.com")
+    assert call("POST", "/api/auth/verify-email", {"token": first}).status == 400  # superseded, unverified
+    assert call("POST", "/api/auth/verify-email", {"token": second}).status == 200
+    late = call("GET", "/api/auth/verify-email", query=f"token={first}")
+    assert late.headers["location"].endswith("/?auth=verified")
+
+
+def test_completing_a_password_reset_verifies_the_address(mailbox, verification_required):
+    signup("maria@example.com")
+    assert signin("maria@example.com").json["details"][0]["code"] == "email_not_verified"
+    call("POST", "/api/auth/forgot-password", {"email": "maria@example.com"})
+    token = mailbox.last_token("maria@example.com")
+    done = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD})
+    assert done.status == 200, done
+    assert signin("maria@example.com", NEW_PASSWORD).status == 200
