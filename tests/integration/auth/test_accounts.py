@@ -183,6 +183,33 @@ def test_signout_revokes_session_and_access_token():
     assert call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]}).status == 401
 
 
+def test_signout_with_only_the_refresh_token():
+    session = session_for()
+    other = signin().data["session"]
+    out = call("POST", "/api/auth/signout", {"refreshToken": session["refresh_token"]})  # no access token
+    assert out.status == 200, out
+    assert out.data == {"signedOut": True, "revokedSessions": 1}
+    assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401
+    assert call("POST", "/api/auth/refresh", {"refreshToken": session["refresh_token"]}).status == 401
+    assert call("GET", "/api/auth/me", token=other["access_token"]).status == 200  # only that session
+    everywhere = call(
+        "POST", "/api/auth/signout", {"refreshToken": other["refresh_token"], "allDevices": True}
+    )
+    assert everywhere.data["revokedSessions"] == 1
+    assert call("GET", "/api/auth/me", token=other["access_token"]).status == 401
+
+
+def test_signout_needs_an_access_token_or_a_known_refresh_token():
+    session = session_for()
+    nothing = call("POST", "/api/auth/signout", {})
+    assert nothing.status == 401 and nothing.json["code"] == "AUTH_REQUIRED"
+    unknown = call("POST", "/api/auth/signout", {"refreshToken": "x" * 43})
+    assert unknown.status == 400 and unknown.json["details"][0]["field"] == "refreshToken"
+    someone_elses = session_for("bea@example.com")["refresh_token"]
+    mixed = call("POST", "/api/auth/signout", {"refreshToken": someone_elses}, token=session["access_token"])
+    assert mixed.status == 400  # a refresh token of another user is not this user's to revoke
+
+
 def test_signout_all_devices():
     session_for()
     second = signin().data["session"]

@@ -117,7 +117,9 @@ def test_update_password(mailbox):
         {"currentPassword": "nope nope", "newPassword": NEW_PASSWORD},
         token=session["access_token"],
     )
-    assert wrong.status == 401 and wrong.json["error"] == "Current password is incorrect"
+    # 403, not 401: a client would take 401 for an expired token, refresh and retry (correction 4)
+    assert wrong.status == 403 and wrong.json["error"] == "Current password is incorrect"
+    assert wrong.json["code"] == "INVALID_CREDENTIALS"
     same = call(
         "PUT",
         "/api/auth/update-password",
@@ -177,7 +179,7 @@ def test_profile_update_and_username_conflict():
 def test_delete_account_erases_everything(stack):
     session = session_for("ana@example.com")
     wrong = call("DELETE", "/api/auth/me", {"password": "not my password"}, token=session["access_token"])
-    assert wrong.status == 401
+    assert wrong.status == 403 and wrong.json["code"] == "INVALID_CREDENTIALS"
     done = call("DELETE", "/api/auth/me", {"password": STRONG_PASSWORD}, token=session["access_token"])
     assert done.status == 200 and done.data == {"deleted": True}
     assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401

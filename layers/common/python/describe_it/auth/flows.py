@@ -28,7 +28,7 @@ from describe_it.auth.passwords import hash_password, verify_password
 from describe_it.auth.service import AuthService, get_auth_service, mark_revoked, send_action_link
 from describe_it.auth.tokens import hash_token
 from describe_it.db.tx import transaction
-from describe_it.errors import ApiError, Conflict, Detail, InvalidCredentials, ValidationFailed
+from describe_it.errors import ApiError, Conflict, CurrentPasswordIncorrect, Detail, ValidationFailed
 from describe_it.identity import Client, Principal
 from describe_it.limiting import charge
 from describe_it.runtime.limits import Rule
@@ -45,8 +45,8 @@ def _bad_token(kind: str) -> ValidationFailed:
     return ValidationFailed(message, details=[Detail("token", message, "invalid_format")])
 
 
-def _wrong_current_password() -> InvalidCredentials:
-    return InvalidCredentials("Current password is incorrect")
+def _wrong_current_password() -> CurrentPasswordIncorrect:
+    return CurrentPasswordIncorrect("Current password is incorrect")
 
 
 def _weak(message: str, field: str = "password") -> ValidationFailed:
@@ -204,7 +204,7 @@ class AccountFlows:
         with transaction("auth") as conn:
             user = repo.get_user(conn, user_id, for_update=True)
             if user is None or not verify_password(user["password_hash"], password):
-                raise InvalidCredentials("Password is incorrect")
+                raise CurrentPasswordIncorrect("Password is incorrect")
             families = repo.live_families(conn, user_id)
             repo.delete_user(conn, user_id)
         mark_revoked(families)

@@ -32,6 +32,7 @@ from describe_it.auth.passwords import dummy_hash, hash_password, needs_rehash, 
 from describe_it.auth.tokens import TokenIssuer, get_token_issuer, hash_token, new_refresh_token
 from describe_it.db.tx import transaction
 from describe_it.errors import (
+    AuthRequired,
     Conflict,
     DependencyDown,
     Detail,
@@ -294,17 +295,26 @@ class AuthService:
     # --- sign-out -------------------------------------------------------------------------------
 
     def signout(self, principal: Principal, req: SignoutRequest) -> SignoutResult:
-        assert principal.user_id is not None
+        """Revoke the refresh token's family, the access token's, or all of the user's.
+
+        The refresh token alone is enough (correction 7): a client whose access token has expired
+        can still sign out, and the token row says whose session it is.
+        """
+        if principal.user_id is None and not req.refresh_token:
+            raise AuthRequired("Sign-out needs an access token or a refresh token")
         with transaction("auth") as conn:
-            if req.all_devices:
-                families = repo.live_families(conn, principal.user_id)
-            elif req.refresh_token:
-                token = repo.find_refresh_token(conn, hash_token(req.refresh_token))
-                if token is None or token["user_id"] != principal.user_id:
-                    raise ValidationFailed(
-                        "Unknown refresh token",
-                        details=[Detail("refreshToken", "Unknown refresh token", "not_found")],
-                    )
+            token = (
+                repo.find_refresh_token(conn, hash_token(req.refresh_token)) if req.refresh_token else None
+            )
+            if req.refresh_token and (token is None or principal.user_id not in (None, token["user_id"])):
+                raise ValidationFailed(
+                    "Unknown refresh token",
+                    details=[Detail("refreshToken", "Unknown refresh token", "not_found")],
+                )
+            user_id: UUID | None = token["user_id"] if token is not None else principal.user_id
+            if req.all_devices and user_id is not None:
+                families = repo.live_families(conn, user_id)
+            elif token is not None:
                 families = [token["family_id"]]
             else:
                 families = [principal.session_id] if principal.session_id else []
