@@ -118,6 +118,13 @@ def revoke_families(conn: Conn, family_ids: list[UUID], reason: str) -> int:
     return len({r["family_id"] for r in rows})
 
 
+def session_is_live(conn: Conn, family_id: UUID) -> bool:
+    """Whether the family still has an unrevoked token. Any role may ask: it goes through the
+    ``SECURITY DEFINER`` function of migration 0003, which answers only this."""
+    row = conn.execute("SELECT session_is_live(%s) AS live", [family_id]).fetchone()
+    return bool(row and row["live"])
+
+
 def live_families(conn: Conn, user_id: UUID, except_family: UUID | None = None) -> list[UUID]:
     rows = conn.execute(
         """SELECT DISTINCT family_id FROM auth_refresh_tokens
