@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from describe_it.auth.lockout import Attempt, Lockout, Refusal
+from describe_it.aws import state_table_name
 from describe_it.errors import DependencyDown
 from infra.local.functions import load_function
 from tests.integration.runtime.conftest import FakeClock
@@ -230,3 +231,29 @@ def test_without_dynamodb_sign_in_attempts_are_refused(
     with pytest.raises(DependencyDown) as raised:
         Lockout(dead_client, clock=clock).begin("any-address", "ip:any")
     assert raised.value.status == 503
+
+
+class LostAnswers:
+    """A DynamoDB client whose first conditional write lands but loses its answer, so the SDK sends
+    it again (what botocore's retry does after a read timeout), and the retry's condition fails."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.lost = real, 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def update_item(self, **kwargs: Any) -> Any:
+        if self.lost and "ConditionExpression" in kwargs and kwargs["UpdateExpression"].startswith("SET"):
+            self.lost -= 1
+            self.real.update_item(**kwargs)
+        return self.real.update_item(**kwargs)
+
+
+def test_a_claim_whose_answer_was_lost_is_still_one_claim(dynamodb: Any, clock: FakeClock) -> None:
+    flaky = LostAnswers(dynamodb)
+    attempt = Lockout(lambda: flaky, clock=clock).begin("retried-address", "ip:slow")
+    assert isinstance(attempt, Attempt)
+    assert (attempt.pair.live, attempt.address.live) == (1, 1)
+    item = dynamodb.get_item(TableName=state_table_name(), Key={"pk": {"S": attempt.pair.pk}})["Item"]
+    assert [name for name in item if name.startswith("s")] == [attempt.pair.slot]

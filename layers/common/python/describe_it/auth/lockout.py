@@ -22,7 +22,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from describe_it.errors import DependencyDown
@@ -137,26 +137,35 @@ class Lockout:
     # --- DynamoDB ----------------------------------------------------------------------------------
 
     def _claim(self, pk: str, window: Window, now: float) -> Claim | Refusal:
-        at, cutoff_at = epoch(now), epoch(now - window.seconds)
-        cutoff = float(cutoff_at)  # the condition below and the reading agree to the millisecond
+        # The claim's value is its time plus a nonce below the millisecond, so it is this attempt's
+        # own: a release removes exactly it, and a write that landed although its answer was lost
+        # (the SDK then retries, and the retry's condition fails) is recognised as ours.
+        at = epoch(now) + Decimal(self._random.randrange(1, 10**6)).scaleb(-9)
+        # Attempts at or before ``now - window`` (to the millisecond) have left the window; as claim
+        # values (time + nonce) those are exactly the values below that time + 1 ms.
+        expired_below = epoch(now - window.seconds) + Decimal("0.001")
         names = window.slots()
         item = item_of(self._client().get_item(TableName=table_name(), Key=item_key(pk), ConsistentRead=True))
         # Each lost race means another attempt took a slot (or a release freed one), so the loop
         # converges; its bound only stops a pathological churn, and then refuses (fail closed).
         for _ in range(window.limit + 10):
-            live = _live(item or {}, names, cutoff)
+            live = _live(item or {}, names, expired_below)
             if len(live) >= window.limit:
-                return Refusal(window, max(1, math.ceil(min(live.values()) + window.seconds - now)))
+                return Refusal(window, max(1, math.ceil(_time(min(live.values())) + window.seconds - now)))
             slot = self._random.choice([name for name in names if name not in live])
             try:
                 response = self._client().update_item(
                     TableName=table_name(),
                     Key=item_key(pk),
                     UpdateExpression="SET #s = :at, #ttl = :ttl",
-                    ConditionExpression="attribute_not_exists(#s) OR #s <= :cutoff",
+                    ConditionExpression="attribute_not_exists(#s) OR #s < :expired",
                     ExpressionAttributeNames={"#s": slot, "#ttl": "ttl"},
                     ExpressionAttributeValues=to_dynamo(
-                        {":at": at, ":cutoff": cutoff_at, ":ttl": ttl_at(now + window.seconds + TTL_GRACE_S)}
+                        {
+                            ":at": at,
+                            ":expired": expired_below,
+                            ":ttl": ttl_at(now + window.seconds + TTL_GRACE_S),
+                        }
                     ),
                     ReturnValues="ALL_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -165,9 +174,10 @@ class Lockout:
                 if not is_conditional_failure(exc):
                     raise
                 item = old_item(exc)
+                if item is not None and item.get(slot) == at:
+                    return _claimed(pk, slot, at, item, names, expired_below)
                 continue
-            after = _live(from_dynamo(response["Attributes"]), names, cutoff)
-            return Claim(pk, slot, at, len(after), min(after.values()))
+            return _claimed(pk, slot, at, from_dynamo(response["Attributes"]), names, expired_below)
         return Refusal(window, 1)
 
     def _release(self, claim: Claim) -> None:
@@ -185,10 +195,23 @@ class Lockout:
                 raise
 
 
-def _live(item: dict[str, Any], names: list[str], cutoff: float) -> dict[str, float]:
-    """Slot → time of the attempts still inside the window (one exactly a window old no longer counts)."""
-    times = {name: float(item[name]) for name in names if name in item}
-    return {name: at for name, at in times.items() if at > cutoff}
+def _live(item: dict[str, Any], names: list[str], expired_below: Decimal) -> dict[str, Decimal]:
+    """Slot → claim value of the attempts still inside the window (one exactly a window old no
+    longer counts), compared as the exact decimals DynamoDB compares, never as floats."""
+    values = {name: Decimal(item[name]) for name in names if name in item}
+    return {name: value for name, value in values.items() if value >= expired_below}
+
+
+def _claimed(
+    pk: str, slot: str, at: Decimal, item: dict[str, Any], names: list[str], expired_below: Decimal
+) -> Claim:
+    live = _live(item, names, expired_below)
+    return Claim(pk, slot, at, len(live), _time(min(live.values())))
+
+
+def _time(claim_value: Decimal) -> float:
+    """The attempt's time, without the nonce below the millisecond."""
+    return float(claim_value.quantize(Decimal("0.001"), rounding=ROUND_DOWN))
 
 
 def _down(exc: Exception) -> DependencyDown:

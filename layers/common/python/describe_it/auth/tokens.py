@@ -196,7 +196,7 @@ class TokenVerifier:
                 expires_at=int(claims["exp"]),
                 token_id=str(claims["jti"]),
             )
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        except (KeyError, ValueError, TypeError) as exc:
             raise InvalidToken() from exc
         if self._check_revoked:
             from describe_it.runtime.revocations import is_revoked
