@@ -238,13 +238,35 @@ def get_token_verifier() -> TokenVerifier:
     )
 
 
-@cache
-def get_token_issuer() -> TokenIssuer:
-    from describe_it.auth.keys import load_key_set
-    from describe_it.settings import get_settings
+ISSUER_MAX_AGE_S = 300  # how long a warm auth function signs with the key it read
+_monotonic = time.monotonic
+_issuer_lock = threading.Lock()
+_issuer: tuple[float, TokenIssuer] | None = None
 
-    settings = get_settings()
-    keys = load_key_set()
-    if keys.private_pem is None or keys.kid is None:
-        raise RuntimeError("this function holds no signing key")
-    return TokenIssuer(keys.private_pem, keys.kid, settings.jwt_issuer, settings.jwt_audience)
+
+def get_token_issuer() -> TokenIssuer:
+    """The signing key, re-read at most every 5 minutes: after a rotation every warm auth function
+    signs with the new key within 5 minutes, long before the next rotation retires the old one."""
+    global _issuer
+    with _issuer_lock:
+        now = _monotonic()
+        if _issuer is not None and now - _issuer[0] < ISSUER_MAX_AGE_S:
+            return _issuer[1]
+        from describe_it.auth.keys import load_key_set
+        from describe_it.settings import get_settings
+
+        settings = get_settings()
+        keys = load_key_set()
+        if keys.private_pem is None or keys.kid is None:
+            raise RuntimeError("this function holds no signing key")
+        issuer = TokenIssuer(keys.private_pem, keys.kid, settings.jwt_issuer, settings.jwt_audience)
+        _issuer = (now, issuer)
+        return issuer
+
+
+def forget_keys() -> None:
+    """Tests point the settings at other keys: build the verifier and the issuer again."""
+    global _issuer
+    get_token_verifier.cache_clear()
+    with _issuer_lock:
+        _issuer = None
