@@ -47,7 +47,7 @@ def update_me(
 @router.delete(
     "/api/auth/me",
     response_model=Envelope[Deleted],
-    responses=errors(400, 401, 413, 415, 429, 503),
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
     openapi_extra=policy(auth="required", body_limit=8 * KB),
 )
 def delete_me(

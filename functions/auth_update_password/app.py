@@ -18,7 +18,7 @@ router = api_router()
 @router.put(
     "/api/auth/update-password",
     response_model=Envelope[PasswordUpdated],
-    responses=errors(400, 401, 413, 415, 429, 503),
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
     openapi_extra=policy(auth="required", body_limit=8 * KB),
 )
 def update_password(

@@ -29,7 +29,12 @@ def verify_email(
 @router.get(
     "/api/auth/verify-email",
     status_code=303,
-    responses={303: {"description": "Redirect to the app with ?auth=verified or ?auth=verify_failed"}},
+    responses={
+        303: {
+            "description": "Redirect to the app with ?auth=verified or ?auth=verify_failed "
+            "(HEAD: to the app itself; the token is not used)"
+        }
+    },
     openapi_extra=policy(auth="none"),
 )
 def verify_email_link(
@@ -37,7 +42,8 @@ def verify_email_link(
     token: str | None = Query(None, max_length=256),
     flows: AccountFlows = Depends(get_account_flows),
 ) -> Response:
-    target = flows.verify_email_redirect(token, client_of(request))
+    probe = request.state.is_head  # set by the middleware, which serves HEAD as GET
+    target = flows.verify_email_redirect(token, client_of(request), probe=probe)
     return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 

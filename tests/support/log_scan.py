@@ -34,11 +34,6 @@ _LEAK_PATTERNS = {
     "connection string": re.compile(r"\bpassword=\S"),
 }
 MIN_SECRET_LENGTH = 10  # shorter strings ("password") are ordinary words in log lines
-# Known leaks in modules another change owns (they log ``repr(exc)`` of botocore errors, whose text
-# names the endpoint). Reported, not failed, until that change lands; then delete the entry.
-TOLERATED = {
-    ("describe_it.runtime.revocations", "host name (botocore error text)"),
-}
 _STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -48,10 +43,6 @@ class Finding:
     source: str  # "log <logger> <file>:<line>", or the captured stream: "stdout call", "stderr setup", ...
     kind: str
     module: str | None = None  # the module that logged it (log records only)
-
-    @property
-    def tolerated(self) -> bool:
-        return (self.module, self.kind) in TOLERATED
 
     def __str__(self) -> str:
         return f"{self.test} [{self.source}]: {self.kind}"
@@ -196,24 +187,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     findings = _scanner.findings()
     session.config.stash[_FINDINGS] = findings
-    if any(not f.tolerated for f in findings) and session.exitstatus == pytest.ExitCode.OK:
+    if findings and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     findings = config.stash.get(_FINDINGS, [])
-    failing = [f for f in findings if not f.tolerated]
-    known = [f for f in findings if f.tolerated]
+    failing = findings
     if failing:
         terminalreporter.section("secrets in the logs of this run", sep="=", red=True, bold=True)
         terminalreporter.line(
             f"{len(failing)} finding(s); values are not shown (see tests/support/log_scan.py):"
         )
         for finding in failing:
-            terminalreporter.line(f"  {finding}")
-    if known:
-        terminalreporter.section("known leaks in modules another change owns", sep="-", yellow=True)
-        for finding in known:
             terminalreporter.line(f"  {finding}")
 
 

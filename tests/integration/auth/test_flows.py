@@ -21,8 +21,11 @@ def test_signup_with_verification_sends_link_and_verify_enables_signin(mailbox, 
     assert verified.status == 200, verified
     assert verified.data["user"]["emailVerified"] is True
     assert signin("maria@example.com").status == 200
-    reused = call("POST", "/api/auth/verify-email", {"token": token})
-    assert reused.status == 400 and reused.json["error"] == "Invalid or expired verification token"
+    reused = call("POST", "/api/auth/verify-email", {"token": token})  # correction 5: not an error
+    assert reused.status == 200 and reused.data["verified"] is True
+    assert reused.data["user"]["email"] == "maria@example.com"
+    again = call("GET", "/api/auth/verify-email", query=f"token={token}")
+    assert again.status == 303 and again.headers["location"].endswith("/?auth=verified")
 
 
 def test_existing_email_gets_same_answer_and_an_account_exists_mail(mailbox, verification_required):
@@ -114,7 +117,9 @@ def test_update_password(mailbox):
         {"currentPassword": "nope nope", "newPassword": NEW_PASSWORD},
         token=session["access_token"],
     )
-    assert wrong.status == 401 and wrong.json["error"] == "Current password is incorrect"
+    # 403, not 401: a client would take 401 for an expired token, refresh and retry (correction 4)
+    assert wrong.status == 403 and wrong.json["error"] == "Current password is incorrect"
+    assert wrong.json["code"] == "INVALID_CREDENTIALS"
     same = call(
         "PUT",
         "/api/auth/update-password",
@@ -174,7 +179,7 @@ def test_profile_update_and_username_conflict():
 def test_delete_account_erases_everything(stack):
     session = session_for("ana@example.com")
     wrong = call("DELETE", "/api/auth/me", {"password": "not my password"}, token=session["access_token"])
-    assert wrong.status == 401
+    assert wrong.status == 403 and wrong.json["code"] == "INVALID_CREDENTIALS"
     done = call("DELETE", "/api/auth/me", {"password": STRONG_PASSWORD}, token=session["access_token"])
     assert done.status == 200 and done.data == {"deleted": True}
     assert call("GET", "/api/auth/me", token=session["access_token"]).status == 401
@@ -213,3 +218,50 @@ def test_expired_reset_token_is_refused(stack, mailbox):
     assert call("POST", "/api/auth/reset-password/validate", {"token": token}).data["valid"] is False
     reply = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD})
     assert reply.status == 400 and reply.json["error"] == "Invalid or expired reset token"
+
+
+def test_sign_up_to_an_existing_address_mails_the_owner_at_most_3_times_a_day(mailbox, verification_required):
+    signup("maria@example.com")
+    body = {"email": "maria@example.com", "password": "another good passphrase"}
+    answers = [call("POST", "/api/auth/signup", body, source_ip=f"198.51.100.{i}") for i in range(5)]
+    assert [(a.status, a.data) for a in answers] == [(202, {"needsEmailConfirmation": True})] * 5
+    subjects = [m.subject for m in mailbox.to("maria@example.com")]
+    assert subjects.count("You already have a Describe It account") == 3
+
+
+def test_head_on_the_verification_link_does_not_use_the_token(stack, mailbox, verification_required):
+    signup("maria@example.com")
+    token = mailbox.last_token("maria@example.com")
+    scanned = call("HEAD", "/api/auth/verify-email", query=f"token={token}")  # a mail scanner
+    assert scanned.status == 303 and scanned.text == ""
+    from describe_it.settings import get_settings
+
+    assert scanned.headers["location"] == get_settings().app_base_url.rstrip("/") + "/"
+    with psycopg.connect(stack.admin_dsn()) as conn:
+        used = conn.execute("SELECT used_at FROM auth_action_tokens").fetchone()
+        verified = conn.execute("SELECT email_verified_at FROM users").fetchone()
+    assert used == (None,) and verified == (None,)
+    clicked = call("GET", "/api/auth/verify-email", query=f"token={token}")  # then the user clicks
+    assert clicked.headers["location"].endswith("/?auth=verified")
+    assert signin("maria@example.com").status == 200
+
+
+def test_an_older_link_of_a_verified_address_says_verified(mailbox, verification_required):
+    signup("maria@example.com")
+    first = mailbox.last_token("maria@example.com")
+    call("POST", "/api/auth/resend-verification", {"email": "maria@example.com"})
+    second = mailbox.last_token("maria@example.com")
+    assert call("POST", "/api/auth/verify-email", {"token": first}).status == 400  # superseded, unverified
+    assert call("POST", "/api/auth/verify-email", {"token": second}).status == 200
+    late = call("GET", "/api/auth/verify-email", query=f"token={first}")
+    assert late.headers["location"].endswith("/?auth=verified")
+
+
+def test_completing_a_password_reset_verifies_the_address(mailbox, verification_required):
+    signup("maria@example.com")
+    assert signin("maria@example.com").json["details"][0]["code"] == "email_not_verified"
+    call("POST", "/api/auth/forgot-password", {"email": "maria@example.com"})
+    token = mailbox.last_token("maria@example.com")
+    done = call("POST", "/api/auth/reset-password", {"token": token, "password": NEW_PASSWORD})
+    assert done.status == 200, done
+    assert signin("maria@example.com", NEW_PASSWORD).status == 200

@@ -57,3 +57,55 @@ def test_rotation_keeps_old_tokens_valid_and_retires_keys_after_two_rotations(aw
     _, verifier, _ = _issuer_and_verifier()
     with pytest.raises(InvalidToken):
         verifier.verify(old_token)  # two rotations later the first key is gone
+
+
+@pytest.fixture
+def fresh_token_factories():
+    """The verifier and issuer are built once per process (a warm function); start and end cold."""
+    from describe_it.auth.tokens import forget_keys
+
+    forget_keys()
+    yield
+    forget_keys()
+
+
+def test_a_warm_function_accepts_tokens_of_a_key_rotated_in_after_it_started(
+    aws_keys, settings_env, fresh_token_factories
+):
+    from describe_it.auth.tokens import get_token_verifier
+
+    ensure_signing_keys()
+    settings_env(JWT_SECRET_ARN=None)  # a function outside auth: it reads only the public key set
+    warm = get_token_verifier()
+    settings_env(JWT_SECRET_ARN=aws_keys[0])
+    rotate_signing_keys()  # the operator rotates, while the warm function keeps running
+    new_issuer, _, _ = _issuer_and_verifier()
+    token = new_issuer.issue(uuid4(), uuid4(), "basic", "user").token
+    settings_env(JWT_SECRET_ARN=None)
+
+    assert get_token_verifier() is warm  # still the same warm verifier, built before the rotation
+    assert warm.verify(token).tier == "basic"  # the unknown kid made it re-read the public key set
+    assert warm.verify(token).tier == "basic"
+
+
+def test_a_warm_auth_function_signs_with_the_new_key_within_5_minutes(
+    aws_keys, fresh_token_factories, monkeypatch
+):
+    import jwt
+
+    from describe_it.auth import tokens
+
+    clock = [1000.0]
+    monkeypatch.setattr(tokens, "_monotonic", lambda: clock[0])
+
+    def signing_kid() -> str:
+        token = tokens.get_token_issuer().issue(uuid4(), uuid4(), "free", "user").token
+        return str(jwt.get_unverified_header(token)["kid"])
+
+    first = ensure_signing_keys()
+    assert signing_kid() == first
+    second = rotate_signing_keys()
+    clock[0] += 299
+    assert signing_kid() == first  # still the key it read (which still verifies)
+    clock[0] += 1
+    assert signing_kid() == second  # re-read: a second rotation an hour later retires nothing in use

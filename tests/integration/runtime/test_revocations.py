@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -61,10 +61,44 @@ def test_an_expired_item_still_in_the_table_is_ignored(dynamodb: Any, clock: Fak
     assert Revocations(lambda: dynamodb, clock=clock).is_revoked(sid) is False
 
 
-def test_during_an_outage_only_known_answers_are_given(switch: Switch, clock: FakeClock) -> None:
+def _sid(access_token: str) -> UUID:
+    import jwt
+
+    return UUID(jwt.decode(access_token, options={"verify_signature": False})["sid"])
+
+
+@pytest.mark.usefixtures("clean")
+def test_during_an_outage_the_session_rows_answer(switch: Switch, clock: FakeClock) -> None:
+    from tests.support.api import call, session_for, signin
+
+    live = _sid(session_for("ana@example.com")["access_token"])
+    ended = signin("ana@example.com").data["session"]
+    call("POST", "/api/auth/signout", {}, token=ended["access_token"])
+    api = Revocations(switch, clock=clock)
+
+    switch.down = True  # DynamoDB is gone; PostgreSQL holds the truth (correction 8)
+    assert api.is_revoked(live) is False
+    assert api.is_revoked(_sid(ended["access_token"])) is True
+    assert api.is_revoked(uuid4()) is True  # a family nobody has: not a live session
+
+
+@pytest.fixture
+def database_down(settings_env: Callable[..., None]) -> Iterator[None]:
+    from describe_it.db.pool import close_pools
+
+    closed = "host=127.0.0.1 port=9 dbname=x user=x password=x connect_timeout=1"
+    close_pools()
+    settings_env(DB_APP_URL=closed, DB_AUTH_URL=closed, DB_ADMIN_URL=closed, DB_CONNECT_TIMEOUT_S="1")
+    yield
+    close_pools()
+
+
+def test_with_both_stores_down_only_known_answers_are_given(
+    switch: Switch, clock: FakeClock, database_down: None
+) -> None:
     known, unknown = uuid4(), uuid4()
     api = Revocations(switch, clock=clock)
-    assert api.is_revoked(known) is False
+    assert api.is_revoked(known) is False  # seen while DynamoDB was up
 
     switch.down = True
     clock.advance(300)

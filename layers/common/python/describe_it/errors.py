@@ -74,6 +74,13 @@ class InvalidCredentials(ApiError):
     status, code, default_message = 401, "INVALID_CREDENTIALS", "Invalid email or password"
 
 
+class CurrentPasswordIncorrect(InvalidCredentials):
+    """A signed-in user's password check failed (update-password, account deletion): 403, not 401,
+    because a browser client refreshes its token on 401 and would loop (correction 4)."""
+
+    status = 403
+
+
 class TokenExpired(ApiError):
     status, code, default_message = 401, "TOKEN_EXPIRED", "Access token expired"
 

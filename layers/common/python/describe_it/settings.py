@@ -171,6 +171,13 @@ class Settings(BaseSettings):
     def db_url(self, role: DbRole) -> SecretStr | None:
         return {"app": self.db_app_url, "auth": self.db_auth_url, "admin": self.db_admin_url}[role]
 
+    def configured_db_role(self) -> DbRole | None:
+        """The database role this function may use for checks every function makes (the session
+        check of ``runtime.revocations``): in AWS each function is given exactly one; the local stack
+        has all three and prefers ``app``."""
+        roles: tuple[DbRole, ...] = ("app", "auth", "admin")
+        return next((r for r in roles if self.db_url(r) is not None or self.db_secret_arn(r)), None)
+
     def db_secret_arn(self, role: DbRole) -> str | None:
         return {
             "app": self.db_app_secret_arn,

@@ -31,9 +31,9 @@ from describe_it.db.tx import transaction
 from describe_it.errors import (
     ApiError,
     Conflict,
+    CurrentPasswordIncorrect,
     Detail,
     DuplicateValue,
-    InvalidCredentials,
     ValidationFailed,
 )
 from describe_it.identity import Client, Principal
@@ -52,8 +52,8 @@ def _bad_token(kind: str) -> ValidationFailed:
     return ValidationFailed(message, details=[Detail("token", message, "invalid_format")])
 
 
-def _wrong_current_password() -> InvalidCredentials:
-    return InvalidCredentials("Current password is incorrect")
+def _wrong_current_password() -> CurrentPasswordIncorrect:
+    return CurrentPasswordIncorrect("Current password is incorrect")
 
 
 def _weak(message: str, field: str = "password") -> ValidationFailed:
@@ -70,18 +70,31 @@ class AccountFlows:
     def verify_email(self, token: str, client: Client) -> VerifiedResult:
         charge(client.key, [TOKEN_PER_IP], fail_open=False)
         with transaction("auth") as conn:
-            row = self._live_token(conn, token, "verify_email")
-            if row is None:
+            row = repo.find_action_token(conn, hash_token(token), "verify_email")
+            user = repo.get_user(conn, row["user_id"], for_update=True) if row else None
+            if row is None or user is None or user["email"].lower() != row["email"].lower():
+                raise _bad_token("verification")  # unknown, or the address changed since it was sent
+            live = _usable(row)
+            if live:
+                repo.use_action_token(conn, row["id"])
+            if user["email_verified_at"] is not None:
+                # A link of an address that is verified already (this link used before, or a newer
+                # one, or a password reset): the user wants to hear "verified", not an error.
+                return VerifiedResult(user=User.from_row(user))
+            if not live:
                 raise _bad_token("verification")
-            user = repo.get_user(conn, row["user_id"], for_update=True)
-            if user is None or user["email"].lower() != row["email"].lower():
-                raise _bad_token("verification")  # the address changed since the link was sent
-            repo.use_action_token(conn, row["id"])
             user = repo.mark_email_verified(conn, row["user_id"])
         return VerifiedResult(user=User.from_row(user))
 
-    def verify_email_redirect(self, token: str | None, client: Client) -> str:
-        """GET form (the link in the e-mail): always a redirect to the frontend, never an error page."""
+    def verify_email_redirect(self, token: str | None, client: Client, *, probe: bool = False) -> str:
+        """GET form (the link in the e-mail): always a redirect to the frontend, never an error page.
+
+        A ``probe`` (HEAD: link scanners send one before the user clicks) changes nothing: it gets a
+        redirect to the app itself and the token stays unused.
+        """
+        base = self._settings.app_base_url.rstrip("/")
+        if probe:
+            return f"{base}/"
         outcome = "verify_failed"
         if token and 16 <= len(token) <= 256:
             try:
@@ -89,7 +102,7 @@ class AccountFlows:
                 outcome = "verified"
             except ApiError:
                 outcome = "verify_failed"
-        return f"{self._settings.app_base_url.rstrip('/')}/?auth={outcome}"
+        return f"{base}/?auth={outcome}"
 
     def resend_verification(self, email: str, client: Client) -> SentResult:
         self._charge_email(email, client)
@@ -140,7 +153,8 @@ class AccountFlows:
             if row is None:
                 raise _bad_token("reset")
             repo.use_action_token(conn, row["id"])
-            user = repo.set_password(conn, row["user_id"], password_hash)
+            repo.set_password(conn, row["user_id"], password_hash)
+            user = repo.mark_email_verified(conn, row["user_id"])  # the link proved the address is theirs
             families = repo.live_families(conn, row["user_id"])
             repo.revoke_families(conn, families, "password_reset")
             repo.queue_email(conn, user["id"], user["email"], "password_changed", user["ui_language"], {})
@@ -195,7 +209,7 @@ class AccountFlows:
         with transaction("auth") as conn:
             user = repo.get_user(conn, user_id, for_update=True)
             if user is None or not verify_password(user["password_hash"], password):
-                raise InvalidCredentials("Password is incorrect")
+                raise CurrentPasswordIncorrect("Password is incorrect")
             families = repo.live_families(conn, user_id)
             repo.delete_user(conn, user_id)
         mark_revoked(families)
@@ -209,11 +223,14 @@ class AccountFlows:
 
     def _live_token(self, conn: repo.Conn, token: str, purpose: str) -> dict[str, Any] | None:
         row = repo.find_action_token(conn, hash_token(token), purpose)
-        if row is None or row["used_at"] is not None or row["revoked_at"] is not None:
-            return None
-        from datetime import UTC, datetime
+        return row if row is not None and _usable(row) else None
 
-        return row if row["expires_at"] > datetime.now(UTC) else None
+
+def _usable(row: dict[str, Any]) -> bool:
+    """Not used, not superseded, not expired."""
+    from datetime import UTC, datetime
+
+    return row["used_at"] is None and row["revoked_at"] is None and row["expires_at"] > datetime.now(UTC)
 
 
 def _user_id(principal: Principal) -> UUID:

@@ -104,8 +104,9 @@ def ensure_signing_keys() -> str | None:
 def rotate_signing_keys(keep_previous: int = 1) -> str:
     """Operator step (``admin_cli rotate-signing-key``): a new current key; the old one is kept for
     verification only, so tokens it signed stay valid until they expire (≤ 1 h) and nobody is
-    signed out. Verifying functions pick the new public key up on their next cold start; run it at
-    least one token lifetime before retiring the previous key again."""
+    signed out. A warm verifying function re-reads the public key set when it first sees the new
+    ``kid`` (``TokenVerifier``), and a warm auth function signs with the new key within 5 minutes
+    (``get_token_issuer``); run it again only a token lifetime after that (65 minutes or more)."""
     settings = get_settings()
     if not settings.jwt_secret_arn or not settings.jwt_public_keys_secret_arn:
         raise RuntimeError("rotation needs JWT_SECRET_ARN and JWT_PUBLIC_KEYS_SECRET_ARN (AWS)")

@@ -51,16 +51,20 @@ def insert_user(conn: Conn, values: Row) -> Row:
     return row
 
 
-def record_failed_login(conn: Conn, user_id: UUID, lock_after: int, lock_seconds: int) -> datetime | None:
-    """Count a consecutive failure; the ``lock_after``-th locks the account. Returns ``locked_until``."""
+def record_lock(conn: Conn, user_id: UUID, until: datetime, failures: int, now: datetime) -> bool:
+    """Note a sign-in lock on the account (the decision itself lives in ``auth.lockout``).
+
+    Returns whether to tell the owner: the account was not already noted as locked within a day.
+    """
     row = conn.execute(
-        """UPDATE users SET failed_login_count = failed_login_count + 1, last_failed_login_at = now(),
-                  locked_until = CASE WHEN failed_login_count + 1 >= %s
-                                      THEN now() + make_interval(secs => %s) ELSE locked_until END
-            WHERE id = %s RETURNING locked_until""",
-        [lock_after, lock_seconds, user_id],
+        """UPDATE users u SET locked_until = %(until)s, failed_login_count = %(failures)s,
+                  last_failed_login_at = %(now)s
+             FROM (SELECT id, locked_until FROM users WHERE id = %(id)s FOR UPDATE) old
+            WHERE u.id = old.id
+        RETURNING old.locked_until IS NULL OR old.locked_until < %(now)s - interval '1 day' AS notify""",
+        {"id": user_id, "until": until, "failures": failures, "now": now},
     ).fetchone()
-    return row["locked_until"] if row else None
+    return bool(row and row["notify"])
 
 
 def record_login(conn: Conn, user_id: UUID, new_hash: str | None) -> Row:
@@ -112,6 +116,13 @@ def revoke_families(conn: Conn, family_ids: list[UUID], reason: str) -> int:
         [reason, family_ids],
     ).fetchall()
     return len({r["family_id"] for r in rows})
+
+
+def session_is_live(conn: Conn, family_id: UUID) -> bool:
+    """Whether the family still has an unrevoked token. Any role may ask: it goes through the
+    ``SECURITY DEFINER`` function of migration 0003, which answers only this."""
+    row = conn.execute("SELECT session_is_live(%s) AS live", [family_id]).fetchone()
+    return bool(row and row["live"])
 
 
 def live_families(conn: Conn, user_id: UUID, except_family: UUID | None = None) -> list[UUID]:

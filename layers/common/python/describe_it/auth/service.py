@@ -12,10 +12,11 @@ import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 from uuid import UUID, uuid4
 
 from describe_it.auth import repository as repo
+from describe_it.auth.lockout import PER_ADDRESS, Attempt, Lockout, Refusal
 from describe_it.auth.models import (
     AuthResult,
     Session,
@@ -31,7 +32,9 @@ from describe_it.auth.passwords import dummy_hash, hash_password, needs_rehash, 
 from describe_it.auth.tokens import TokenIssuer, get_token_issuer, hash_token, new_refresh_token
 from describe_it.db.tx import transaction
 from describe_it.errors import (
+    AuthRequired,
     Conflict,
+    DependencyDown,
     Detail,
     DuplicateValue,
     Forbidden,
@@ -50,13 +53,11 @@ REFRESH_TTL = timedelta(days=30)
 REFRESH_TTL_SHORT = timedelta(hours=24)  # rememberMe: false
 FAMILY_TTL = timedelta(days=90)
 REUSE_GRACE = timedelta(seconds=10)  # a parallel refresh of the same token is not an attack
-LOCK_AFTER = 10
-LOCK_SECONDS = 15 * 60
 ACTION_TTL_S = {"verify_email": 24 * 3600, "reset_password": 30 * 60}
 
-SIGNIN_PER_IP_EMAIL = Rule("auth-signin", 10, 15 * 60)
 SIGNIN_PER_IP = Rule("auth-signin-ip", 100, 3600)
 SIGNUP_PER_IP = Rule("auth-signup", 5, 3600)
+ACCOUNT_EXISTS_MAILS = Rule("auth-account-exists", 3, 24 * 3600)  # per address and UTC day
 REFRESH_PER_FAMILY = Rule("auth-refresh", 60, 3600)
 
 
@@ -66,10 +67,12 @@ class AuthService:
         settings: Settings,
         issuer: Callable[[], TokenIssuer] = get_token_issuer,
         clock: Callable[[], float] = time.time,
+        lockout: Lockout | None = None,
     ) -> None:
         self._settings = settings
         self._issuer = issuer
         self._clock = clock
+        self._lockout = lockout or Lockout(clock=clock)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -96,11 +99,18 @@ class AuthService:
                 if existing is not None:
                     if not verify:
                         raise _duplicate_email()
-                    # Same answer as a new address; the owner gets an "account exists" e-mail.
-                    repo.queue_email(
-                        conn, existing["id"], existing["email"], "account_exists", existing["ui_language"], {}
-                    )
-                    queued = True
+                    # Same answer as a new address; the owner gets an "account exists" e-mail, at
+                    # most 3 a day (correction 6), so the form cannot be used to flood an inbox.
+                    if self._may_mail_owner(req.email):
+                        repo.queue_email(
+                            conn,
+                            existing["id"],
+                            existing["email"],
+                            "account_exists",
+                            existing["ui_language"],
+                            {},
+                        )
+                        queued = True
                     return 202, SignupPending()
                 row = repo.insert_user(
                     conn,
@@ -131,28 +141,40 @@ class AuthService:
 
                 kick()
 
+    def _may_mail_owner(self, email: str) -> bool:
+        from describe_it.runtime.rate_limit import get_rate_limiter
+
+        key = f"email:{self.email_key(email)}"
+        try:
+            decision = get_rate_limiter().hit(key, [ACCOUNT_EXISTS_MAILS], fail_open=False)
+        except DependencyDown:
+            return False  # cannot count: send nothing, answer the same
+        return decision.allowed
+
     # --- sign-in --------------------------------------------------------------------------------
 
     def signin(self, req: SigninRequest, client: Client) -> AuthResult:
-        email_key = self.email_key(req.email)
-        charge(f"{client.key}#{email_key}", [SIGNIN_PER_IP_EMAIL], fail_open=False)
         charge(client.key, [SIGNIN_PER_IP], fail_open=False)
-        with transaction("auth") as conn:
-            row = repo.find_user_by_email(conn, req.email)
-        if row is None:
-            self._refuse_unknown_email(email_key, req.password)
-        now = self._now()
-        if row["locked_until"] is not None and row["locked_until"] > now:
-            raise _locked(row["locked_until"], now)
-        if not verify_password(row["password_hash"], req.password):
+        # One failure log per address (registered or not) and per (address, IP), checked before the
+        # account is even looked up: real and unknown addresses answer alike at every step.
+        attempt = self._lockout.begin(self.email_key(req.email), client.key)
+        if isinstance(attempt, Refusal):
+            raise _refused(attempt)
+        failed = False
+        try:
             with transaction("auth") as conn:
-                locked_until = repo.record_failed_login(conn, row["id"], LOCK_AFTER, LOCK_SECONDS)
-                if (
-                    locked_until is not None
-                    and locked_until > now
-                    and row["failed_login_count"] + 1 == LOCK_AFTER
-                ):
-                    repo.queue_email(conn, row["id"], row["email"], "account_locked", row["ui_language"], {})
+                row = repo.find_user_by_email(conn, req.email)
+            if row is None:
+                verify_password(dummy_hash(), req.password)  # the same cost as a wrong password
+                failed = True
+            else:
+                failed = not verify_password(row["password_hash"], req.password)
+        finally:
+            if not failed:  # a right password (or an error before any answer) is not a failure
+                self._lockout.release(attempt)
+        if failed or row is None:
+            if row is not None and attempt.fills_window:
+                self._record_lock(row, attempt)
             raise InvalidCredentials()
         # Only after a correct password: these answers would otherwise reveal that the account exists.
         if row["status"] != "active":
@@ -168,17 +190,14 @@ class AuthService:
             session = self.open_session(conn, row, remember_me=req.remember_me, client=client)
         return AuthResult(user=User.from_row(row), session=session)
 
-    def _refuse_unknown_email(self, email_key: str, password: str) -> NoReturn:
-        """Same cost, same answers, same lockout as a real account with a wrong password."""
-        from describe_it.auth import lockout
-
-        now = self._clock()
-        locked_until = lockout.locked_until(email_key, now)
-        if locked_until is not None:
-            raise _locked(datetime.fromtimestamp(locked_until, UTC), self._now())
-        verify_password(dummy_hash(), password)
-        lockout.record_failure(email_key, now, LOCK_AFTER, LOCK_SECONDS)
-        raise InvalidCredentials()
+    def _record_lock(self, user: dict[str, Any], attempt: Attempt) -> None:
+        """This failure filled the address's window: note the lock on the account and tell the owner
+        (at most once a day, and again after a successful sign-in clears the note)."""
+        until = datetime.fromtimestamp(attempt.locked_until, UTC)
+        with transaction("auth") as conn:
+            notify = repo.record_lock(conn, user["id"], until, attempt.address.live, self._now())
+            if notify:
+                repo.queue_email(conn, user["id"], user["email"], "account_locked", user["ui_language"], {})
 
     def resume_signup(self, req: SignupRequest, user_id: UUID, client: Client) -> Session:
         """A new session for the account a replayed sign-up created (correction 10: the first
@@ -298,17 +317,26 @@ class AuthService:
     # --- sign-out -------------------------------------------------------------------------------
 
     def signout(self, principal: Principal, req: SignoutRequest) -> SignoutResult:
-        assert principal.user_id is not None
+        """Revoke the refresh token's family, the access token's, or all of the user's.
+
+        The refresh token alone is enough (correction 7): a client whose access token has expired
+        can still sign out, and the token row says whose session it is.
+        """
+        if principal.user_id is None and not req.refresh_token:
+            raise AuthRequired("Sign-out needs an access token or a refresh token")
         with transaction("auth") as conn:
-            if req.all_devices:
-                families = repo.live_families(conn, principal.user_id)
-            elif req.refresh_token:
-                token = repo.find_refresh_token(conn, hash_token(req.refresh_token))
-                if token is None or token["user_id"] != principal.user_id:
-                    raise ValidationFailed(
-                        "Unknown refresh token",
-                        details=[Detail("refreshToken", "Unknown refresh token", "not_found")],
-                    )
+            token = (
+                repo.find_refresh_token(conn, hash_token(req.refresh_token)) if req.refresh_token else None
+            )
+            if req.refresh_token and (token is None or principal.user_id not in (None, token["user_id"])):
+                raise ValidationFailed(
+                    "Unknown refresh token",
+                    details=[Detail("refreshToken", "Unknown refresh token", "not_found")],
+                )
+            user_id: UUID | None = token["user_id"] if token is not None else principal.user_id
+            if req.all_devices and user_id is not None:
+                families = repo.live_families(conn, user_id)
+            elif token is not None:
                 families = [token["family_id"]]
             else:
                 families = [principal.session_id] if principal.session_id else []
@@ -355,12 +383,15 @@ def _duplicate_email() -> Conflict:
     )
 
 
-def _locked(until: datetime, now: datetime) -> RateLimited:
-    retry = max(1, int((until - now).total_seconds()) + 1)
+def _refused(refusal: Refusal) -> RateLimited:
+    if refusal.window is PER_ADDRESS:
+        detail = "Account temporarily locked"
+    else:
+        detail = "Too many failed sign-in attempts from this network"
     return RateLimited(
         "Too many failed sign-in attempts; try again later",
-        details=[Detail(None, "Account temporarily locked", "auth")],
-        headers={"Retry-After": str(retry)},
+        details=[Detail(None, detail, refusal.window.name)],
+        headers={"Retry-After": str(refusal.retry_after)},
     )
 
 

@@ -2,9 +2,10 @@
 
 Verification is strict: the algorithm allow-list is ``[ES256]`` and the header is checked before
 any signature work (``alg: none`` and HS256-with-the-public-key confusion die there), the key is
-picked by ``kid`` from a fixed set (rotation: the previous key stays until its tokens expire), and
-``iss``/``aud``/``exp``/``nbf`` are exact with 30 s leeway. A revoked session (``revoked#<sid>``)
-kills its access tokens at once.
+picked by ``kid`` (rotation: the previous key stays until its tokens expire; an unknown ``kid``
+re-reads the key set, at most once a minute, so a rotation never signs anyone out of a warm
+function), and ``iss``/``aud``/``exp``/``nbf`` are exact with 30 s leeway. Anything malformed is
+a 401, never an exception. A revoked session (``revoked#<sid>``) kills its access tokens at once.
 """
 
 from __future__ import annotations
@@ -12,20 +13,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 from uuid import UUID, uuid4
 
-from describe_it.errors import InvalidToken, TokenExpired
+from describe_it.errors import DependencyDown, InvalidToken, TokenExpired
 from describe_it.identity import Role, Tier
 
 ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"
 ACCESS_TTL_S = 3600
 LEEWAY_S = 30
+KEY_RELOAD_INTERVAL_S = 60  # an unknown kid re-reads the key set at most this often per process
+# Our header is about 70 base64 characters; anything much longer is not one of ours (and a deeply
+# nested JSON value could exhaust the parser's recursion).
+_HEADER_SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,512}")
 _TIERS = {"free", "basic", "pro"}
 _ROLES = {"user", "admin"}
 
@@ -85,35 +93,78 @@ class TokenIssuer:
 
 
 def _b64json(segment: str) -> Any:
+    if not _HEADER_SEGMENT.fullmatch(segment):
+        raise ValueError("not a base64url segment of a plausible size")
     padded = segment + "=" * (-len(segment) % 4)
     return json.loads(base64.urlsafe_b64decode(padded))
 
 
+def _load_keys(public_keys: dict[str, str]) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return {kid: load_pem_public_key(pem.encode()) for kid, pem in public_keys.items()}
+
+
 class TokenVerifier:
     def __init__(
-        self, public_keys: dict[str, str], issuer: str, audience: str, *, check_revoked: bool = True
+        self,
+        public_keys: dict[str, str],
+        issuer: str,
+        audience: str,
+        *,
+        check_revoked: bool = True,
+        reload_keys: Callable[[], dict[str, str]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
-        from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
-        self._keys = {kid: load_pem_public_key(pem.encode()) for kid, pem in public_keys.items()}
+        self._keys = _load_keys(public_keys)
         self._issuer = issuer
         self._audience = audience
         self._check_revoked = check_revoked
+        self._reload_keys = reload_keys
+        self._clock = clock
+        self._reloaded_at: float | None = None
+        self._reload_lock = threading.Lock()
 
     def _header(self, token: str) -> dict[str, Any]:
         try:
             header = _b64json(token.split(".", 1)[0])
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # bad base64, bad UTF-8 or JSON, oversize
             raise InvalidToken() from exc
         if not isinstance(header, dict):
             raise InvalidToken()
-        if (
-            header.get("alg") != ALGORITHM
-            or header.get("typ") != TOKEN_TYPE
-            or header.get("kid") not in self._keys
-        ):
+        alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
+        if not (isinstance(alg, str) and isinstance(typ, str) and isinstance(kid, str)):
+            raise InvalidToken()  # e.g. ``kid: []``: never let a value of the wrong type go further
+        if alg != ALGORITHM or typ != TOKEN_TYPE:
             raise InvalidToken()
         return header
+
+    def _key(self, kid: str) -> Any:
+        key = self._keys.get(kid)
+        if key is None and self._reload():
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken()
+        return key
+
+    def _reload(self) -> bool:
+        """An unknown kid may be a key rotated in after this process started: re-read the key set,
+        at most once a minute (a flood of made-up kids must not become a flood of secret reads)."""
+        if self._reload_keys is None:
+            return False
+        with self._reload_lock:
+            now = self._clock()
+            if self._reloaded_at is not None and now - self._reloaded_at < KEY_RELOAD_INTERVAL_S:
+                return False
+            self._reloaded_at = now
+            try:
+                self._keys = _load_keys(self._reload_keys())
+            except Exception as exc:  # Secrets Manager or a bad secret: say so, do not guess
+                from describe_it.observability import logger
+
+                logger.warning("token key set could not be re-read", extra={"error": type(exc).__name__})
+                raise DependencyDown("Token verification keys unavailable", retry_after=5) from exc
+        return True
 
     def verify(self, token: str) -> AccessClaims:
         import jwt
@@ -121,10 +172,11 @@ class TokenVerifier:
         if token.count(".") != 2 or len(token) > 4096:
             raise InvalidToken()
         header = self._header(token)
+        key = self._key(header["kid"])
         try:
             claims = jwt.decode(
                 token,
-                self._keys[header["kid"]],  # type: ignore[arg-type]
+                key,
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
@@ -178,16 +230,43 @@ def get_token_verifier() -> TokenVerifier:
     from describe_it.settings import get_settings
 
     settings = get_settings()
-    return TokenVerifier(load_key_set().public_keys, settings.jwt_issuer, settings.jwt_audience)
+    return TokenVerifier(
+        load_key_set().public_keys,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        reload_keys=lambda: load_key_set().public_keys,
+    )
 
 
-@cache
+ISSUER_MAX_AGE_S = 300  # how long a warm auth function signs with the key it read
+_monotonic = time.monotonic
+_issuer_lock = threading.Lock()
+_issuer: tuple[float, TokenIssuer] | None = None
+
+
 def get_token_issuer() -> TokenIssuer:
-    from describe_it.auth.keys import load_key_set
-    from describe_it.settings import get_settings
+    """The signing key, re-read at most every 5 minutes: after a rotation every warm auth function
+    signs with the new key within 5 minutes, long before the next rotation retires the old one."""
+    global _issuer
+    with _issuer_lock:
+        now = _monotonic()
+        if _issuer is not None and now - _issuer[0] < ISSUER_MAX_AGE_S:
+            return _issuer[1]
+        from describe_it.auth.keys import load_key_set
+        from describe_it.settings import get_settings
 
-    settings = get_settings()
-    keys = load_key_set()
-    if keys.private_pem is None or keys.kid is None:
-        raise RuntimeError("this function holds no signing key")
-    return TokenIssuer(keys.private_pem, keys.kid, settings.jwt_issuer, settings.jwt_audience)
+        settings = get_settings()
+        keys = load_key_set()
+        if keys.private_pem is None or keys.kid is None:
+            raise RuntimeError("this function holds no signing key")
+        issuer = TokenIssuer(keys.private_pem, keys.kid, settings.jwt_issuer, settings.jwt_audience)
+        _issuer = (now, issuer)
+        return issuer
+
+
+def forget_keys() -> None:
+    """Tests point the settings at other keys: build the verifier and the issuer again."""
+    global _issuer
+    get_token_verifier.cache_clear()
+    with _issuer_lock:
+        _issuer = None

@@ -46,13 +46,18 @@ def authenticate(request: Request, pol: RoutePolicy) -> Principal:
     """Bearer token → user principal; none → guest (or 401 where a token is required).
 
     A token that is present but bad is always a 401, also on optional-auth routes: a silent
-    downgrade to guest would hide an expired session from the client.
+    downgrade to guest would hide an expired session from the client. A request that carries a
+    token is first charged to its IP (``burst-ip``, correction 3), so a flood of bad tokens costs
+    its sender one counted request each, not the service a verification each; ``burst`` and the
+    route's class are charged per user after verification (``charge_route_limits``).
     """
     header = request.headers.get("authorization")
     if not header:
         if pol.auth in ("required", "admin"):
             raise AuthRequired()
         return guest(client_ip(request), get_settings().ip_hash_secret.get_secret_value())
+    if pol.burst:
+        _charge_before_verification(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken()
@@ -60,6 +65,20 @@ def authenticate(request: Request, pol: RoutePolicy) -> Principal:
 
     claims = get_token_verifier().verify(token.strip())
     return user(claims.user_id, claims.tier, claims.role, claims.session_id)
+
+
+def _charge_before_verification(request: Request) -> None:
+    """``burst-ip``: per client IP, at the highest tier's ``burst`` (so it never limits a user below
+    their tier); like ``burst``, it fails open when DynamoDB is down."""
+    from describe_it.limiting import refusal
+    from describe_it.runtime.limits import TIERS, Rule, rules_for
+    from describe_it.runtime.rate_limit import get_rate_limiter
+
+    burst = max((r for t in TIERS if (r := rules_for("burst", t)) is not None), key=lambda r: r.limit)
+    key = guest(client_ip(request), get_settings().ip_hash_secret.get_secret_value()).client_key
+    decision = get_rate_limiter().hit(key, [Rule("burst-ip", burst.limit, burst.window_s)], fail_open=True)
+    if not decision.allowed:
+        raise refusal(decision)
 
 
 def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy) -> None:

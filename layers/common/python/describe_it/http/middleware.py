@@ -107,6 +107,9 @@ class ApiMiddleware:
         if scope["method"] == "OPTIONS":
             await self._options(scope, receive, send_wrapper, headers, origin, cors)
             return
+        # Routes may need to know (``request.state.is_head``): a HEAD must never change anything, e.g.
+        # a link scanner's HEAD on the e-mailed verification link must not use the token.
+        state["is_head"] = is_head
         if is_head:
             scope = {**scope, "method": "GET"}  # same route, same headers; the body is dropped above
         started_response = False
