@@ -19,6 +19,7 @@ listed in ``NOT_CALLED`` with the reason, and an entry that no longer matches an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
@@ -82,9 +83,9 @@ AWS_CALLS: dict[str, Calls] = {
         settings=STATE_TABLE,
     ),
     "describe_it.runtime.revocations": calls("dynamodb:PutItem", "dynamodb:GetItem", settings=STATE_TABLE),
-    "describe_it.auth.lockout": calls(
-        "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", settings=STATE_TABLE
-    ),
+    "describe_it.auth.lockout": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
+    # Large idempotent responses (runtime/idempotency.py); only functions with an idempotent route store them.
+    "describe_it.runtime.blobs": calls("s3:PutObject", "s3:GetObject", settings=("EXPORT_BUCKET",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
     "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),
     "describe_it.db.migrate": calls(
@@ -168,7 +169,7 @@ def needs(function: str) -> list[Need]:
     env = environment(FUNCTIONS[function])
     found: list[Need] = []
     for key, entry in AWS_CALLS.items():
-        if not reached.uses(key):
+        if not reached.uses(key) or (key in IDEMPOTENT_ONLY and not has_idempotent_route(function)):
             continue
         switches = [s.split("=", 1) for s in entry.settings if "=" in s]
         named = [s for s in entry.settings if "=" not in s]
@@ -183,6 +184,22 @@ def needs(function: str) -> list[Need]:
                     Need(action, None, key)
                 ]
     return found
+
+
+# Calls made only on behalf of an idempotent route (every function reaches the guard that makes them).
+IDEMPOTENT_ONLY = {"describe_it.runtime.blobs"}
+
+
+@cache
+def has_idempotent_route(function: str) -> bool:
+    from infra.local.functions import load_function
+
+    router = getattr(load_function(function), "router", None)
+    return (
+        any(getattr(route, "policy", None) and route.policy.idempotent for route in router.routes)
+        if router
+        else False
+    )
 
 
 def exempt(function: str, action: str) -> bool:

@@ -61,11 +61,9 @@ def bootstrapped(empty_database: str) -> str:
 
 @pytest.fixture
 def migrations_copy(tmp_path: Path) -> Path:
-    """The project's first migration, copied where a test may edit, add or delete files (the runner's
-    own behaviour is tested on it alone, so later migrations do not renumber these tests)."""
+    """The project's migrations, copied where a test may edit, add or delete files."""
     folder = tmp_path / "migrations"
-    folder.mkdir()
-    shutil.copy(migrate.MIGRATIONS_DIR / "0001_initial.sql", folder)
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder)
     return folder
 
 

@@ -644,6 +644,7 @@ DEFINER_CALLERS = {
     "can_read_list": {"describeit_app", "describeit_admin"},
     "vocabulary_lists_recount": {"describeit_app", "describeit_admin"},
     "users_create_settings": set(),
+    "session_is_live": {"describeit_app", "describeit_auth", "describeit_admin"},
 }
 LOGIN_ROLES = ("describeit_app", "describeit_auth", "describeit_admin")
 
