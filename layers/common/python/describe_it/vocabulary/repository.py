@@ -142,9 +142,10 @@ ITEM_FIELDS = {
     "frequency_score": "frequency_score", "source_image_id": "source_image_id",
     "source_description_id": "source_description_id", "metadata": "metadata", "list_id": "vocabulary_list_id",
 }  # fmt: skip
-_CASTS = {
-    "category": "::vocabulary_category", "part_of_speech": "::part_of_speech",
-    "difficulty_level": "::difficulty_level", "gender": "::spanish_gender",
+# Enum columns take their type from a cast of the bound text.
+LIST_CASTS = {"category": "::vocabulary_category"}
+ITEM_CASTS = {
+    "part_of_speech": "::part_of_speech", "difficulty_level": "::difficulty_level", "gender": "::spanish_gender",
 }  # fmt: skip
 
 
@@ -181,11 +182,13 @@ def _keyset(sort: SortKey, window: Window, id_column: str, params: dict[str, Any
     return where, order
 
 
-def _values(fields: dict[str, Any], columns: dict[str, str]) -> tuple[list[str], list[Any]]:
+def _values(
+    fields: dict[str, Any], columns: dict[str, str], casts: dict[str, str]
+) -> tuple[list[str], list[Any]]:
     sets, values = [], []
     for name, value in fields.items():
         column = columns[name]
-        sets.append(f"{column} = %s{_CASTS.get(column, '')}")
+        sets.append(f"{column} = %s{casts.get(column, '')}")
         values.append(Jsonb(value) if column == "metadata" else value)
     return sets, values
 
@@ -211,7 +214,7 @@ def insert_list(conn: Conn, owner: UUID, fields: dict[str, Any]) -> ListRow | No
     """A new own list, or None when the owner already has one with that name (any case)."""
     columns = ["owner_id", *(LIST_FIELDS[name] for name in fields)]
     values: list[Any] = [owner, *fields.values()]
-    placeholders = ", ".join(["%s"] + [f"%s{_CASTS.get(c, '')}" for c in columns[1:]])
+    placeholders = ", ".join(["%s"] + [f"%s{LIST_CASTS.get(c, '')}" for c in columns[1:]])
     cur = conn.cursor(row_factory=class_row(ListRow))
     return cur.execute(
         f"""INSERT INTO vocabulary_lists AS l ({", ".join(columns)}) VALUES ({placeholders})
@@ -221,7 +224,7 @@ def insert_list(conn: Conn, owner: UUID, fields: dict[str, Any]) -> ListRow | No
 
 
 def update_list(conn: Conn, list_id: UUID, fields: dict[str, Any]) -> ListRow | None:
-    sets, values = _values(fields, LIST_FIELDS)
+    sets, values = _values(fields, LIST_FIELDS, LIST_CASTS)
     cur = conn.cursor(row_factory=class_row(ListRow))
     return cur.execute(
         f"UPDATE vocabulary_lists l SET {', '.join(sets)} WHERE l.id = %s RETURNING {LIST_COLUMNS}",
@@ -418,7 +421,7 @@ def item_in_list(conn: Conn, list_id: UUID, spanish_text: str) -> UUID | None:
 
 
 def update_item(conn: Conn, item_id: UUID, fields: dict[str, Any]) -> bool:
-    sets, values = _values(fields, ITEM_FIELDS)
+    sets, values = _values(fields, ITEM_FIELDS, ITEM_CASTS)
     cursor = conn.execute(f"UPDATE vocabulary_items SET {', '.join(sets)} WHERE id = %s", [*values, item_id])
     return cursor.rowcount == 1
 
