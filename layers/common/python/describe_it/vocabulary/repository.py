@@ -261,7 +261,9 @@ def page_lists(
     params: dict[str, Any] = {"me": me}
     where = [LIST_SCOPES[scope]]
     if q is not None:
-        # word similarity: "verbo" finds "Verbos irregulares"; accents and case do not matter
+        # word similarity >= 0.3 (the search's trigram bar): "verbo" finds "Verbos irregulares", "colres"
+        # finds "Colores"; accents and case do not matter
+        conn.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.3', true)")
         params["q"] = q
         where.append("public.immutable_unaccent(lower(%(q)s)) <%% public.immutable_unaccent(lower(l.name))")
     if category is not None:
