@@ -115,6 +115,9 @@ class ReviewService:
             scheduler = self._scheduler(conn, me)
             for _ in range(2):
                 before = repo.lock_progress(conn, me, body.item_id)
+                if before is not None and at < before.last_review and body.reviewed_at is None:
+                    # "now" was read before a concurrent review of this card committed: it is now
+                    at = sched.utc(before.last_review)
                 if before is not None and at < before.last_review:
                     raise Conflict(
                         "This review is older than the card's last review",

@@ -449,15 +449,16 @@ def insert_items(conn: Conn, list_id: UUID, rows: list[dict[str, Any]]) -> list[
     """Insert many items in ONE statement; per input index: the new id, or the id it duplicates.
 
     A duplicate is the same list and the same lower(spanish_text) — already stored, or earlier in the
-    same batch (the first one wins). ``existing_id`` may be None when a concurrent request stored the
+    same batch (the first one wins). Items keep the batch's order: ``created_at`` (the list order)
+    grows by a microsecond per index within the one transaction timestamp. ``existing_id`` may be None when a concurrent request stored the
     same text after this statement's snapshot: still a duplicate, nothing is overwritten.
     """
     cur = conn.cursor(row_factory=class_row(SavedRow))
     return cur.execute(
         f"""WITH src AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS r ({_RECORD})),
                  firsts AS (SELECT DISTINCT ON (lower(spanish_text)) * FROM src ORDER BY lower(spanish_text), idx),
-                 ins AS (INSERT INTO vocabulary_items (vocabulary_list_id, {_NAMES})
-                         SELECT %(list)s, {_NAMES} FROM firsts ORDER BY idx
+                 ins AS (INSERT INTO vocabulary_items (vocabulary_list_id, created_at, {_NAMES})
+                         SELECT %(list)s, now() + idx * interval '1 microsecond', {_NAMES} FROM firsts ORDER BY idx
                          ON CONFLICT (vocabulary_list_id, lower(spanish_text)) DO NOTHING
                          RETURNING id, lower(spanish_text) AS k)
             SELECT s.idx,
