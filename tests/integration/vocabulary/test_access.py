@@ -30,7 +30,12 @@ def every_route(ids: dict[str, Any], own_list: str) -> list[tuple[str, str, Any,
         ("GET", f"/api/vocabulary/lists/{lst}/items", None, ""),
         ("GET", "/api/vocabulary/items", None, f"listId={lst}"),
         ("GET", "/api/vocabulary/save", None, f"listId={lst}"),
-        ("POST", "/api/vocabulary/save", {"listId": lst, "vocabulary": {"phrase": "x", "translation": "y"}}, ""),
+        (
+            "POST",
+            "/api/vocabulary/save",
+            {"listId": lst, "vocabulary": {"phrase": "x", "translation": "y"}},
+            "",
+        ),
         ("GET", f"/api/vocabulary/items/{item}", None, ""),
         ("PATCH", f"/api/vocabulary/items/{item}", {"notes": "mine now"}, ""),
         ("PUT", f"/api/vocabulary/items/{item}", {"notes": "mine now"}, ""),
@@ -84,7 +89,11 @@ def test_a_shared_list_is_readable_and_studyable_but_not_writable(
         ("DELETE", f"/api/vocabulary/lists/{lst['id']}", None),
         ("PATCH", f"/api/vocabulary/items/{item['id']}", {"notes": "x"}),
         ("DELETE", f"/api/vocabulary/items/{item['id']}", None),
-        ("POST", "/api/vocabulary/save", {"listId": lst["id"], "vocabulary": {"phrase": "a", "translation": "b"}}),
+        (
+            "POST",
+            "/api/vocabulary/save",
+            {"listId": lst["id"], "vocabulary": {"phrase": "a", "translation": "b"}},
+        ),
     ]:
         reply = ben.call(method, path, body)
         assert reply.status == 403, (method, path, reply)

@@ -16,7 +16,10 @@ from tests.support.api import STRONG_PASSWORD
 
 def study(learner: Learner, item_id: str, *ratings: str) -> None:
     for rating in ratings:
-        assert learner.call("POST", "/api/vocabulary/review", {"itemId": item_id, "rating": rating}).status == 200
+        assert (
+            learner.call("POST", "/api/vocabulary/review", {"itemId": item_id, "rating": rating}).status
+            == 200
+        )
 
 
 def history(admin_sql: Callable[..., Any], learner: Learner) -> list[tuple[Any, ...]]:
@@ -53,7 +56,11 @@ def test_deleting_a_public_list_archives_what_others_studied(
     assert [(x["name"], x["totalWords"], x["isPublic"], x["description"]) for x in archive] == [
         ("Pública (archived)", 2, False, "Para todos")
     ]
-    items = ben.call("GET", f"/api/vocabulary/lists/{archive[0]['id']}/items", query="sort=spanishText&includeProgress=true")
+    items = ben.call(
+        "GET",
+        f"/api/vocabulary/lists/{archive[0]['id']}/items",
+        query="sort=spanishText&includeProgress=true",
+    )
     assert [(i["spanishText"], i["progress"]["reps"]) for i in items.data] == [("gato", 1), ("perro", 2)]
     # readable by that learner only, and the learner's to keep studying
     assert cid.call("GET", f"/api/vocabulary/lists/{archive[0]['id']}").status == 404
@@ -94,9 +101,9 @@ def test_moving_an_item_out_of_a_public_list_keeps_it_for_its_learners(
     [(text, reps, _, logs)] = history(admin_sql, ben)
     assert (text, reps, logs) == ("mover", 1, 1)
     # the owner keeps the card on the moved item itself
-    assert admin_sql("SELECT vocabulary_item_id::text FROM learning_progress WHERE user_id = %s", [ana.id]) == [
-        (item["id"],)
-    ]
+    assert admin_sql(
+        "SELECT vocabulary_item_id::text FROM learning_progress WHERE user_id = %s", [ana.id]
+    ) == [(item["id"],)]
 
 
 def test_deleting_the_owners_account_keeps_other_learners_items(

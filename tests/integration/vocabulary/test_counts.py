@@ -20,16 +20,13 @@ from describe_it.vocabulary import repository as repo
 from infra.local.stack import Stack
 from tests.integration.vocabulary.conftest import Learner
 
-ROUNDS_PER_TEST = 1  # the test itself is repeated from the command line (see the report)
-
 
 @contextmanager
 def as_app(stack: Stack, user: UUID) -> Iterator[psycopg.Connection[Any]]:
     """A transaction as describeit_app for ``user``, the way describe_it.db.tx opens one."""
-    with psycopg.connect(stack.role_dsn("app"), row_factory=dict_row) as conn:
-        with conn.transaction():
-            conn.execute("SELECT set_config('app.user_id', %s, true)", [str(user)])
-            yield conn
+    with psycopg.connect(stack.role_dsn("app"), row_factory=dict_row) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.user_id', %s, true)", [str(user)])
+        yield conn
 
 
 def counts(admin_sql: Callable[..., Any], list_id: str) -> tuple[int, int]:
@@ -93,9 +90,9 @@ def test_a_writer_that_waited_for_another_still_counts_its_rows(
     # and a delete that waited for an insert
     with as_app(clean, ana.id) as first:
         repo.insert_items(first, list_id, _rows("tercero", 2))
-        victim = first.execute(
-            "SELECT id FROM vocabulary_items WHERE spanish_text = 'primero 0'"
-        ).fetchone()["id"]  # type: ignore[index]
+        victim = first.execute("SELECT id FROM vocabulary_items WHERE spanish_text = 'primero 0'").fetchone()[
+            "id"
+        ]  # type: ignore[index]
         second_pid.clear()
         started.clear()
 

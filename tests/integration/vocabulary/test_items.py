@@ -10,7 +10,9 @@ import pytest
 from tests.integration.vocabulary.conftest import Learner
 
 
-def test_single_save_with_legacy_aliases_creates_the_collection(ana: Learner, admin_sql: Callable[..., Any]) -> None:
+def test_single_save_with_legacy_aliases_creates_the_collection(
+    ana: Learner, admin_sql: Callable[..., Any]
+) -> None:
     body = {
         "collectionName": "Viaje",
         "vocabulary": {
@@ -32,30 +34,59 @@ def test_single_save_with_legacy_aliases_creates_the_collection(ana: Learner, ad
     assert item["notes"] == "tren" and item["gender"] == "femenino" and item["article"] == "la"
     assert item["metadata"] == {"source": "phrases"}  # legacy progress fields are ignored
     assert "progress" not in item
-    [(name, total)] = admin_sql("SELECT name, total_words FROM vocabulary_lists WHERE id = %s", [item["listId"]])
+    [(name, total)] = admin_sql(
+        "SELECT name, total_words FROM vocabulary_lists WHERE id = %s", [item["listId"]]
+    )
     assert (name, total) == ("Viaje", 1)
     # the default collection
-    default = ana.call("POST", "/api/vocabulary/save", {"vocabulary": {"spanishText": "hola", "englishTranslation": "hi"}})
+    default = ana.call(
+        "POST", "/api/vocabulary/save", {"vocabulary": {"spanishText": "hola", "englishTranslation": "hi"}}
+    )
     assert default.status == 201
-    assert admin_sql("SELECT name FROM vocabulary_lists WHERE id = %s", [default.data["listId"]]) == [("My Vocabulary",)]
+    assert admin_sql("SELECT name FROM vocabulary_lists WHERE id = %s", [default.data["listId"]]) == [
+        ("My Vocabulary",)
+    ]
     # canonical names win over aliases
-    both = ana.call("POST", "/api/vocabulary/save", {"vocabulary": {"spanishText": "sí", "phrase": "no", "translation": "yes"}})
+    both = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"vocabulary": {"spanishText": "sí", "phrase": "no", "translation": "yes"}},
+    )
     assert both.data["spanishText"] == "sí"
 
 
 def test_duplicates_ignore_case_but_not_accents(ana: Learner) -> None:
     lst = ana.new_list("Palabras")
-    first = ana.call("POST", "/api/vocabulary/save", {"listId": lst["id"], "vocabulary": {"phrase": "si", "translation": "if"}})
-    again = ana.call("POST", "/api/vocabulary/save", {"listId": lst["id"], "vocabulary": {"phrase": "SI", "translation": "if"}})
+    first = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"listId": lst["id"], "vocabulary": {"phrase": "si", "translation": "if"}},
+    )
+    again = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"listId": lst["id"], "vocabulary": {"phrase": "SI", "translation": "if"}},
+    )
     assert again.status == 409, again
     assert again.json["details"][0] == {
         "field": "vocabulary.phrase", "message": "This word is already in the list", "code": "duplicate",
         "existingId": first.data["id"],
     }  # fmt: skip
-    accented = ana.call("POST", "/api/vocabulary/save", {"listId": lst["id"], "vocabulary": {"phrase": "sí", "translation": "yes"}})
+    accented = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"listId": lst["id"], "vocabulary": {"phrase": "sí", "translation": "yes"}},
+    )
     assert accented.status == 201  # si ≠ sí
     other = ana.new_list("Otra")
-    assert ana.call("POST", "/api/vocabulary/save", {"listId": other["id"], "vocabulary": {"phrase": "si", "translation": "if"}}).status == 201
+    assert (
+        ana.call(
+            "POST",
+            "/api/vocabulary/save",
+            {"listId": other["id"], "vocabulary": {"phrase": "si", "translation": "if"}},
+        ).status
+        == 201
+    )
 
 
 def test_bulk_of_500_with_duplicates_and_invalid_entries(ana: Learner, admin_sql: Callable[..., Any]) -> None:
@@ -99,7 +130,11 @@ def test_bulk_of_500_with_duplicates_and_invalid_entries(ana: Learner, admin_sql
     )
     assert stored_total == counted == created + 1
     # a bulk with nothing new is 200
-    again = ana.call("POST", "/api/vocabulary/save", {"listId": lst["id"], "vocabularyItems": [{"phrase": "palabra 1", "translation": "x"}]})
+    again = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"listId": lst["id"], "vocabularyItems": [{"phrase": "palabra 1", "translation": "x"}]},
+    )
     assert again.status == 200 and again.data["counts"]["created"] == 0
 
 
@@ -127,7 +162,11 @@ def test_bulk_envelope_problems_are_400_and_a_failure_stores_nothing(
 
 def test_references_are_checked(ana: Learner) -> None:
     missing = "3f0c8d8e-5b7a-4c1e-9d2f-6a4b8c0e1f23"
-    single = ana.call("POST", "/api/vocabulary/save", {"vocabulary": {"phrase": "a", "translation": "b", "sourceImageId": missing}})
+    single = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"vocabulary": {"phrase": "a", "translation": "b", "sourceImageId": missing}},
+    )
     assert single.status == 400 and single.json["details"][0]["field"] == "vocabulary.sourceImageId"
     bulk = ana.call(
         "POST", "/api/vocabulary/save",
@@ -148,7 +187,11 @@ def test_references_are_checked(ana: Learner) -> None:
         ({"phrase": "a", "translation": "<iframe src=x>"}, "vocabulary.translation", "unsafe_content"),
         ({"phrase": "a", "translation": "b", "difficulty": 4}, "vocabulary.difficulty", "invalid_enum"),
         ({"phrase": "a", "translation": "b", "examples": ["e"] * 11}, "vocabulary.examples", "too_long"),
-        ({"phrase": "a", "translation": "b", "metadata": {"x": "y" * 5000}}, "vocabulary.metadata", "too_long"),
+        (
+            {"phrase": "a", "translation": "b", "metadata": {"x": "y" * 5000}},
+            "vocabulary.metadata",
+            "too_long",
+        ),
         ({"phrase": "a", "translation": "b", "article": "der"}, "vocabulary.article", "invalid_enum"),
         ({"phrase": 5, "translation": "b"}, "vocabulary.phrase", "invalid_type"),
     ],
@@ -160,9 +203,17 @@ def test_item_validation(ana: Learner, item: dict[str, Any], field: str, code: s
 
 
 def test_unknown_part_of_speech_is_other(ana: Learner) -> None:
-    reply = ana.call("POST", "/api/vocabulary/save", {"vocabulary": {"phrase": "ojalá", "translation": "hopefully", "partOfSpeech": "interjección"}})
+    reply = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"vocabulary": {"phrase": "ojalá", "translation": "hopefully", "partOfSpeech": "interjección"}},
+    )
     assert reply.data["partOfSpeech"] == "interjection"
-    other = ana.call("POST", "/api/vocabulary/save", {"vocabulary": {"phrase": "eh", "translation": "eh", "partOfSpeech": "gerundio raro"}})
+    other = ana.call(
+        "POST",
+        "/api/vocabulary/save",
+        {"vocabulary": {"phrase": "eh", "translation": "eh", "partOfSpeech": "gerundio raro"}},
+    )
     assert other.data["partOfSpeech"] == "other"
 
 
@@ -170,7 +221,9 @@ def test_update_move_and_delete(ana: Learner, admin_sql: Callable[..., Any]) -> 
     a, b = ana.new_list("A"), ana.new_list("B")
     [perro, gato] = ana.save(a["id"], ("perro", "dog"), ("gato", "cat"))
     ana.save(b["id"], ("gato", "cat"))
-    changed = ana.call("PATCH", f"/api/vocabulary/items/{perro['id']}", {"translation": "hound", "notes": "mascota"})
+    changed = ana.call(
+        "PATCH", f"/api/vocabulary/items/{perro['id']}", {"translation": "hound", "notes": "mascota"}
+    )
     assert changed.status == 200, changed
     assert changed.data["englishTranslation"] == "hound" and changed.data["notes"] == "mascota"
     assert changed.data["spanishText"] == "perro"
@@ -202,23 +255,40 @@ def test_item_pages_filters_sorts_and_progress_in_one_query(ana: Learner, ben: L
     )  # fmt: skip
     [zorro] = ana.save(b["id"], ("zorro", "fox"))
     texts = lambda reply: [i["spanishText"] for i in reply.data]  # noqa: E731
-    assert texts(ana.call("GET", "/api/vocabulary/items", query="sort=spanishText")) == ["árbol", "comer", "ñu", "zorro"]
+    assert texts(ana.call("GET", "/api/vocabulary/items", query="sort=spanishText")) == [
+        "árbol",
+        "comer",
+        "ñu",
+        "zorro",
+    ]
     by_difficulty = texts(ana.call("GET", "/api/vocabulary/items", query="sort=difficulty&order=desc"))
     assert by_difficulty[:2] == ["árbol", "ñu"] and sorted(by_difficulty[2:]) == ["comer", "zorro"]
-    assert texts(ana.call("GET", "/api/vocabulary/items", query="partOfSpeech=noun&sort=spanishText")) == ["árbol", "ñu"]
+    assert texts(ana.call("GET", "/api/vocabulary/items", query="partOfSpeech=noun&sort=spanishText")) == [
+        "árbol",
+        "ñu",
+    ]
     assert texts(ana.call("GET", "/api/vocabulary/items", query="tag=comida")) == ["comer"]
     assert texts(ana.call("GET", "/api/vocabulary/items", query="category=animales")) == ["ñu"]
     assert texts(ana.call("GET", "/api/vocabulary/items", query="collectionName=b")) == ["zorro"]
     assert texts(ana.call("GET", "/api/vocabulary/save", query=f"listId={b['id']}")) == ["zorro"]
     assert texts(ana.call("GET", f"/api/vocabulary/lists/{a['id']}/items", query="q=ARBOL")) == ["árbol"]
-    assert texts(ana.call("GET", f"/api/vocabulary/lists/{a['id']}/items", query="q=%25")) == []  # % is a character
+    assert (
+        texts(ana.call("GET", f"/api/vocabulary/lists/{a['id']}/items", query="q=%25")) == []
+    )  # % is a character
     # ben studies the public list: his progress, not ana's, is on his page
     ben.call("POST", "/api/vocabulary/review", {"itemId": zorro["id"], "rating": "again"})
     page = ben.call("GET", f"/api/vocabulary/lists/{b['id']}/items", query="includeProgress=true")
     progress = page.data[0]["progress"]
-    assert progress["state"] == "learning" and progress["learningPhase"] == "learning" and progress["reps"] == 1
+    assert (
+        progress["state"] == "learning" and progress["learningPhase"] == "learning" and progress["reps"] == 1
+    )
     assert 0 <= progress["retrievability"] <= 1
-    assert ana.call("GET", f"/api/vocabulary/lists/{b['id']}/items", query="includeProgress=true").data[0]["progress"] is None
+    assert (
+        ana.call("GET", f"/api/vocabulary/lists/{b['id']}/items", query="includeProgress=true").data[0][
+            "progress"
+        ]
+        is None
+    )
     by_due = ben.call("GET", "/api/vocabulary/items", query=f"listId={b['id']}&sort=due&includeProgress=true")
     assert by_due.status == 200 and by_due.data[0]["progress"]["reps"] == 1
     walked, query = [], "sort=spanishText&limit=1"

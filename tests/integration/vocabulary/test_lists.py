@@ -9,7 +9,11 @@ from tests.integration.vocabulary.conftest import Learner
 
 
 def test_create_returns_201_with_location_and_defaults(ana: Learner) -> None:
-    reply = ana.call("POST", "/api/vocabulary/lists", {"name": "  Verbos  ", "category": "general", "difficulty_level": "3"})
+    reply = ana.call(
+        "POST",
+        "/api/vocabulary/lists",
+        {"name": "  Verbos  ", "category": "general", "difficulty_level": "3"},
+    )
     assert reply.status == 201, reply
     lst = reply.data
     assert reply.headers["location"] == f"/api/vocabulary/lists/{lst['id']}"
@@ -50,12 +54,17 @@ def test_validation_is_a_clear_400(ana: Learner) -> None:
     for body, field, code in cases:
         reply = ana.call("POST", "/api/vocabulary/lists", body)
         assert reply.status == 400, (body, reply)
-        assert (reply.json["details"][0]["field"], reply.json["details"][0]["code"]) == (field, code), (body, reply)
+        assert (reply.json["details"][0]["field"], reply.json["details"][0]["code"]) == (field, code), (
+            body,
+            reply,
+        )
 
 
 def test_sharing_by_username(ana: Learner, ben: Learner, make_learner: Callable[..., Learner]) -> None:
     cid = make_learner("cid")
-    bad = ana.call("POST", "/api/vocabulary/lists", {"name": "L", "sharedWith": ["ben", "nobody_here", "ana"]})
+    bad = ana.call(
+        "POST", "/api/vocabulary/lists", {"name": "L", "sharedWith": ["ben", "nobody_here", "ana"]}
+    )
     assert bad.status == 400
     assert [(d["field"], d["code"]) for d in bad.json["details"]] == [
         ("sharedWith[1]", "not_found"),
@@ -84,9 +93,15 @@ def test_scopes_fuzzy_name_filter_and_category(ana: Learner, ben: Learner) -> No
         "Colores", "Números públicos", "Verbos irregulares",
     ]  # fmt: skip
     assert names(ana.call("GET", "/api/vocabulary/lists", query="q=verbo")) == ["Verbos irregulares"]
-    assert names(ana.call("GET", "/api/vocabulary/lists", query="q=numeros&scope=all")) == ["Números públicos"]
-    assert names(ana.call("GET", "/api/vocabulary/lists", query="q=colres")) == ["Colores"]  # a missing letter
-    assert names(ana.call("GET", "/api/vocabulary/lists", query="category=advanced")) == ["Verbos irregulares"]
+    assert names(ana.call("GET", "/api/vocabulary/lists", query="q=numeros&scope=all")) == [
+        "Números públicos"
+    ]
+    assert names(ana.call("GET", "/api/vocabulary/lists", query="q=colres")) == [
+        "Colores"
+    ]  # a missing letter
+    assert names(ana.call("GET", "/api/vocabulary/lists", query="category=advanced")) == [
+        "Verbos irregulares"
+    ]
     assert ana.call("GET", "/api/vocabulary/lists", query="scope=everything").status == 400
 
 
@@ -109,7 +124,9 @@ def test_sorting_and_keyset_pagination(ana: Learner) -> None:
             break
         query = f"sort=name&order=asc&limit=2&cursor={block['nextCursor']}"
     assert seen == ["árbol", "casa", "nube", "ñandú", "Zorro"]
-    cursor = ana.call("GET", "/api/vocabulary/lists", query="sort=name&limit=2").json["pagination"]["nextCursor"]
+    cursor = ana.call("GET", "/api/vocabulary/lists", query="sort=name&limit=2").json["pagination"][
+        "nextCursor"
+    ]
     # a cursor is bound to its sort; a tampered or foreign one is a 400
     assert ana.call("GET", "/api/vocabulary/lists", query=f"sort=createdAt&cursor={cursor}").status == 400
     assert ana.call("GET", "/api/vocabulary/lists", query=f"sort=name&cursor=x{cursor[1:]}").status == 400

@@ -32,7 +32,9 @@ def principal(learner: Learner) -> Any:
 
 
 def review(service: ReviewService, learner: Learner, item: str, rating: str | int, **extra: Any) -> Any:
-    return service.review(principal(learner), ReviewRequest.model_validate({"itemId": item, "rating": rating, **extra}))
+    return service.review(
+        principal(learner), ReviewRequest.model_validate({"itemId": item, "rating": rating, **extra})
+    )
 
 
 def logs(admin_sql: Callable[..., Any], learner: Learner) -> int:
@@ -70,7 +72,8 @@ def test_good_ratings_move_the_due_date_forward_and_each_review_is_logged(
     assert dues == sorted(dues) and len(set(dues)) == len(dues)
     assert intervals[-1] > intervals[-2] > intervals[2]  # review intervals grow
     [(reps, correct, streak, state)] = admin_sql(
-        "SELECT reps, correct_count, streak_count, state::text FROM learning_progress WHERE user_id = %s", [ana.id]
+        "SELECT reps, correct_count, streak_count, state::text FROM learning_progress WHERE user_id = %s",
+        [ana.id],
     )
     assert (reps, correct, streak, state) == (7, 7, 7, "review")
 
@@ -78,7 +81,9 @@ def test_good_ratings_move_the_due_date_forward_and_each_review_is_logged(
 def test_stability_and_difficulty_equal_what_fsrs_computes_on_its_own(
     clean: Any, ana: Learner, admin_sql: Callable[..., Any]
 ) -> None:
-    assert ana.call("PUT", "/api/settings", {"settings": {"advanced": {"desiredRetention": 0.85}}}).status == 200
+    assert (
+        ana.call("PUT", "/api/settings", {"settings": {"advanced": {"desiredRetention": 0.85}}}).status == 200
+    )
     lst = ana.new_list("Exacta")
     [item] = ana.save(lst["id"], ("exacto", "exact"))
     start = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
@@ -107,10 +112,19 @@ def test_stability_and_difficulty_equal_what_fsrs_computes_on_its_own(
 def test_quality_out_of_order_and_bounds(ana: Learner, admin_sql: Callable[..., Any]) -> None:
     lst = ana.new_list("Calidad")
     items = ana.save(lst["id"], *[(f"q{i}", "q") for i in range(6)])
-    names = [ana.call("POST", "/api/vocabulary/review", {"itemId": items[q]["id"], "quality": q}).data["ratingName"] for q in range(6)]
+    names = [
+        ana.call("POST", "/api/vocabulary/review", {"itemId": items[q]["id"], "quality": q}).data[
+            "ratingName"
+        ]
+        for q in range(6)
+    ]
     assert names == ["again", "again", "again", "hard", "good", "easy"]
     now = datetime.now(UTC)
-    late = ana.call("POST", "/api/vocabulary/review", {"itemId": items[0]["id"], "rating": "good", "reviewedAt": (now - timedelta(hours=1)).isoformat()})
+    late = ana.call(
+        "POST",
+        "/api/vocabulary/review",
+        {"itemId": items[0]["id"], "rating": "good", "reviewedAt": (now - timedelta(hours=1)).isoformat()},
+    )
     assert late.status == 409 and late.json["details"][0]["code"] == "out_of_order", late
     for body in (
         {"itemId": items[0]["id"]},
@@ -136,15 +150,29 @@ def test_session_counters_and_unknown_sessions(ana: Learner, admin_sql: Callable
         " RETURNING id::text",
         [ana.id],
     )
-    assert ana.call("POST", "/api/vocabulary/review", {"itemId": a["id"], "rating": "good", "sessionId": session}).status == 200
-    assert ana.call("POST", "/api/vocabulary/review", {"itemId": b["id"], "rating": "again", "sessionId": session}).status == 200
+    assert (
+        ana.call(
+            "POST", "/api/vocabulary/review", {"itemId": a["id"], "rating": "good", "sessionId": session}
+        ).status
+        == 200
+    )
+    assert (
+        ana.call(
+            "POST", "/api/vocabulary/review", {"itemId": b["id"], "rating": "again", "sessionId": session}
+        ).status
+        == 200
+    )
     [(count, correct, recent)] = admin_sql(
         "SELECT reviews_count, reviews_correct, last_activity_at > now() - interval '1 minute' FROM sessions WHERE id = %s",
         [session],
     )
     assert (count, correct, recent) == (2, 1, True)
     assert admin_sql("SELECT count(*) FROM review_logs WHERE session_id = %s", [session]) == [(2,)]
-    unknown = ana.call("POST", "/api/vocabulary/review", {"itemId": a["id"], "rating": "good", "sessionId": "3f0c8d8e-5b7a-4c1e-9d2f-6a4b8c0e1f23"})
+    unknown = ana.call(
+        "POST",
+        "/api/vocabulary/review",
+        {"itemId": a["id"], "rating": "good", "sessionId": "3f0c8d8e-5b7a-4c1e-9d2f-6a4b8c0e1f23"},
+    )
     assert unknown.status == 404
     assert logs(admin_sql, ana) == 2  # the failed review changed nothing
     assert admin_sql("SELECT reps FROM learning_progress WHERE vocabulary_item_id = %s", [a["id"]]) == [(1,)]
@@ -197,7 +225,9 @@ def test_concurrent_first_reviews_of_a_new_card_are_both_applied(
     )
     assert (reps, correct, incorrect) == (2, 1, 1)
     assert logs(admin_sql, ana) == 2
-    assert admin_sql("SELECT count(*) FROM review_logs WHERE user_id = %s AND state_before IS NULL", [ana.id]) == [(1,)]
+    assert admin_sql(
+        "SELECT count(*) FROM review_logs WHERE user_id = %s AND state_before IS NULL", [ana.id]
+    ) == [(1,)]
 
 
 # --- the queue and the user's days -----------------------------------------------------------------------
@@ -283,7 +313,10 @@ def test_queue_of_a_readable_list_and_unknown_lists(ana: Learner, ben: Learner) 
     assert queue.data["newAvailable"] == 2
     own = ben.call("GET", "/api/vocabulary/review")  # without listId: only ben's own lists
     assert own.data["items"] == [] and own.data["newAvailable"] == 0
-    assert ben.call("GET", "/api/vocabulary/review", query="listId=3f0c8d8e-5b7a-4c1e-9d2f-6a4b8c0e1f23").status == 404
+    assert (
+        ben.call("GET", "/api/vocabulary/review", query="listId=3f0c8d8e-5b7a-4c1e-9d2f-6a4b8c0e1f23").status
+        == 404
+    )
     assert ben.call("GET", "/api/vocabulary/review", query="limit=0").status == 400
     assert ben.call("GET", "/api/vocabulary/review", query="newLimit=101").status == 400
     assert UUID(lst["id"])

@@ -249,3 +249,52 @@ CREATE INDEX vocabulary_items_list_sort_idx
   ON vocabulary_items (vocabulary_list_id, (spanish_sort_key(spanish_text) COLLATE "C"), id);
 CREATE INDEX vocabulary_items_list_created_id_idx ON vocabulary_items (vocabulary_list_id, created_at, id);
 DROP INDEX vocabulary_items_list_created_idx;
+
+-- ====================================================================================================
+-- 5. Vocabulary search
+-- ====================================================================================================
+-- Under row-level security the planner may not evaluate a non-leakproof operator (@@ on tsvectors, %
+-- of pg_trgm) before the policy, so those conditions can never be index conditions for the app role:
+-- every search would scan. This function runs the match as the owner, with the visibility of the
+-- policies written out (public, own, shared with the caller: app_user_id() is the caller's), so the
+-- GIN indexes serve it. One call per request, returning at most p_limit rows; the caller re-reads
+-- those rows through row-level security.
+CREATE FUNCTION search_vocabulary(p_q text, p_scope text, p_difficulty difficulty_level, p_category text,
+                                  p_part_of_speech part_of_speech, p_list uuid, p_after_score double precision,
+                                  p_after_id uuid, p_limit integer, p_offset integer)
+  RETURNS TABLE (id uuid, score double precision, matched_on text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+  WITH hits AS (
+    SELECT i.id,
+           (ts_rank(to_tsvector('spanish_unaccent', i.spanish_text), websearch_to_tsquery('spanish_unaccent', p_q))
+            + ts_rank(to_tsvector('english_unaccent', i.english_translation), websearch_to_tsquery('english_unaccent', p_q))
+            + greatest(similarity(public.immutable_unaccent(lower(i.spanish_text)), public.immutable_unaccent(lower(p_q))),
+                       similarity(public.immutable_unaccent(lower(i.english_translation)),
+                                  public.immutable_unaccent(lower(p_q)))))::float8 AS score,
+           CASE WHEN to_tsvector('spanish_unaccent', i.spanish_text) @@ websearch_to_tsquery('spanish_unaccent', p_q)
+                  THEN 'spanish'
+                WHEN to_tsvector('english_unaccent', i.english_translation) @@ websearch_to_tsquery('english_unaccent', p_q)
+                  THEN 'english'
+                ELSE 'fuzzy' END AS matched_on
+      FROM public.vocabulary_items i JOIN public.vocabulary_lists l ON l.id = i.vocabulary_list_id
+     WHERE (to_tsvector('spanish_unaccent', i.spanish_text) @@ websearch_to_tsquery('spanish_unaccent', p_q)
+            OR to_tsvector('english_unaccent', i.english_translation) @@ websearch_to_tsquery('english_unaccent', p_q)
+            OR public.immutable_unaccent(lower(i.spanish_text)) % public.immutable_unaccent(lower(p_q))
+            OR public.immutable_unaccent(lower(i.english_translation)) % public.immutable_unaccent(lower(p_q)))
+       AND (l.is_public OR l.owner_id = public.app_user_id() OR l.id = ANY ((SELECT public.shared_list_ids())::uuid[]))
+       AND CASE p_scope WHEN 'mine' THEN l.owner_id = public.app_user_id()
+                        WHEN 'public' THEN l.is_public
+                        ELSE true END
+       AND (p_difficulty IS NULL OR i.difficulty_level = p_difficulty)
+       AND (p_category IS NULL OR lower(i.category) = lower(p_category))
+       AND (p_part_of_speech IS NULL OR i.part_of_speech = p_part_of_speech)
+       AND (p_list IS NULL OR i.vocabulary_list_id = p_list))
+  SELECT h.id, h.score, h.matched_on FROM hits h
+   WHERE p_after_score IS NULL OR h.score < p_after_score OR (h.score = p_after_score AND h.id > p_after_id)
+   ORDER BY h.score DESC, h.id
+   LIMIT p_limit OFFSET p_offset
+$$;
+REVOKE EXECUTE ON FUNCTION search_vocabulary(text, text, difficulty_level, text, part_of_speech, uuid,
+  double precision, uuid, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION search_vocabulary(text, text, difficulty_level, text, part_of_speech, uuid,
+  double precision, uuid, integer, integer) TO describeit_app;
