@@ -300,3 +300,17 @@ def test_item_pages_filters_sorts_and_progress_in_one_query(ana: Learner, ben: L
         query = f"sort=spanishText&limit=1&cursor={reply.json['pagination']['nextCursor']}"
     assert walked == ["árbol", "comer", "ñu", "zorro"]
     assert ana.call("GET", "/api/vocabulary/items", query="sort=mastery&cursor=bogus").status == 400
+
+
+def test_saving_with_a_session_counts_the_words_learned(ana: Learner, admin_sql: Callable[..., Any]) -> None:
+    [(session,)] = admin_sql(
+        "INSERT INTO sessions (user_id, session_type) VALUES (%s, 'vocabulary') RETURNING id::text", [ana.id]
+    )
+    body = {
+        "sessionId": session,
+        "vocabularyItems": [{"phrase": "uno", "translation": "one"}, {"phrase": "uno", "translation": "dup"}],
+    }
+    assert ana.call("POST", "/api/vocabulary/save", body).status == 201
+    single = {"sessionId": session, "vocabulary": {"phrase": "dos", "translation": "two"}}
+    assert ana.call("POST", "/api/vocabulary/save", single).status == 201
+    assert admin_sql("SELECT vocabulary_learned FROM sessions WHERE id = %s", [session]) == [(2,)]

@@ -33,9 +33,20 @@ def utc(value: datetime) -> datetime:
 
 
 def build_scheduler(desired_retention: float, parameters: Sequence[float] | None = None) -> fsrs.Scheduler:
-    """The per-user scheduler: FSRS-6 defaults unless the user has fitted parameters."""
+    """The per-user scheduler: FSRS-6 defaults unless the user has fitted parameters (valid ones)."""
+    if parameters:
+        try:
+            return _scheduler(desired_retention, tuple(parameters))
+        except ValueError:  # out of py-fsrs's bounds: a bad fit must not make reviews fail
+            from describe_it.observability import logger
+
+            logger.warning("fitted FSRS parameters rejected; using the defaults")
+    return _scheduler(desired_retention, fsrs.scheduler.DEFAULT_PARAMETERS)
+
+
+def _scheduler(desired_retention: float, parameters: Sequence[float]) -> fsrs.Scheduler:
     return fsrs.Scheduler(
-        parameters=tuple(parameters) if parameters else fsrs.scheduler.DEFAULT_PARAMETERS,
+        parameters=parameters,
         desired_retention=desired_retention,
         learning_steps=LEARNING_STEPS,
         relearning_steps=RELEARNING_STEPS,

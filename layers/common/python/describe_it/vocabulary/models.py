@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -208,9 +209,20 @@ def _metadata(value: dict[str, Any]) -> dict[str, Any]:
     kept = {k: v for k, v in value.items() if k not in IGNORED_METADATA}
     if not _finite(kept):
         raise PydanticCustomError("value_error", "Numbers must be finite")
-    if len(json.dumps(kept, ensure_ascii=False).encode()) > METADATA_MAX_BYTES:
+    if len(json.dumps(_as_stored(kept), ensure_ascii=False).encode()) > METADATA_MAX_BYTES:
         raise PydanticCustomError("too_long", "Metadata must be at most 4 KB")
     return kept
+
+
+def _as_stored(value: Any) -> Any:
+    """Numbers as jsonb writes them back (1e300 becomes 301 digits), so the size check is the column's."""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    return value
 
 
 def _finite(value: Any) -> bool:
