@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -26,6 +27,17 @@ def _routes() -> dict[str, str]:
     return routes
 
 
+def function_for(path: str) -> str:
+    """The function API Gateway would route ``path`` to (``{param}`` segments match one path segment)."""
+    routes = _routes()
+    if path in routes:
+        return routes[path]
+    for template, function in routes.items():
+        if "{" in template and re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path):
+            return function
+    return "fallback"
+
+
 def call(
     method: str,
     path: str,
@@ -40,7 +52,7 @@ def call(
     if token is not None:
         all_headers["authorization"] = f"Bearer {token}"
     event = http_event(method, path, body=body, headers=all_headers, **kwargs)
-    return invoke(function or _routes().get(path, "fallback"), event)
+    return invoke(function or function_for(path), event)
 
 
 STRONG_PASSWORD = "correct horse battery staple"

@@ -640,11 +640,18 @@ def test_every_user_owned_table_is_covered_here(stack: Stack) -> None:
 
 # Who may call each SECURITY DEFINER function (a trigger function needs nobody: triggers fire regardless).
 DEFINER_CALLERS = {
-    "owns_list": {"describeit_app", "describeit_admin"},
-    "can_read_list": {"describeit_app", "describeit_admin"},
-    "vocabulary_lists_recount": {"describeit_app", "describeit_admin"},
     "users_create_settings": set(),
     "session_is_live": {"describeit_app", "describeit_auth", "describeit_admin"},
+    "shared_list_ids": {"describeit_app"},
+    "search_vocabulary": {"describeit_app"},
+    # triggers (0004): word counts by delta, archives for other learners
+    "vocabulary_items_count_insert": set(),
+    "vocabulary_items_count_delete": set(),
+    "vocabulary_items_count_move": set(),
+    "vocabulary_lists_before_delete": set(),
+    "vocabulary_items_before_leave": set(),
+    "vocabulary_archive_list": set(),
+    "vocabulary_archive_items": set(),
 }
 LOGIN_ROLES = ("describeit_app", "describeit_auth", "describeit_admin")
 

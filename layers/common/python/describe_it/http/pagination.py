@@ -61,7 +61,10 @@ class Page:
     def after(self, scope: str) -> list[Any] | None:
         return decode_cursor(self.cursor, scope) if self.cursor else None
 
-    def block(self, total: int, has_more: bool, next_after: list[Any] | None, scope: str) -> dict[str, Any]:
+    def block(
+        self, total: int | None, has_more: bool, next_after: list[Any] | None, scope: str
+    ) -> dict[str, Any]:
+        """``total`` None: not counted (correction 25 allows it on keyset-paginated routes)."""
         block: dict[str, Any] = {
             "total": total,
             "offset": self.offset,

@@ -1,0 +1,48 @@
+"""/api/search/vocabulary (GET) — full-text and fuzzy search over readable vocabulary (spec §12)."""
+
+from uuid import UUID
+
+from fastapi import Depends, Query, Request
+from starlette.responses import Response
+
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.deps import principal
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.pagination import Page, page_params
+from describe_it.http.policy import policy
+from describe_it.identity import Principal
+from describe_it.search.models import Scope, VocabularyHit
+from describe_it.search.repository import SearchFilter
+from describe_it.search.service import SearchService, get_search_service
+from describe_it.vocabulary.models import Difficulty, PartOfSpeech
+from describe_it.vocabulary.params import query_text
+
+router = api_router()
+
+
+@router.get(
+    "/api/search/vocabulary",
+    response_model=Envelope[list[VocabularyHit]],
+    responses=errors(400, 401, 429, 503),
+    openapi_extra=policy(auth="optional", rate_class="read"),
+)
+def search_vocabulary(
+    request: Request,
+    q: str | None = Query(None, max_length=2000, description="1–100 characters"),
+    scope: Scope = Query("mine", description="Guests: public only"),
+    difficulty: Difficulty | None = Query(None),
+    category: str | None = Query(None, max_length=300),
+    part_of_speech: PartOfSpeech | None = Query(None, alias="partOfSpeech"),
+    list_id: UUID | None = Query(None, alias="listId"),
+    page: Page = Depends(page_params),
+    who: Principal = Depends(principal),
+    service: SearchService = Depends(get_search_service),
+) -> Response:
+    filters = SearchFilter(scope, difficulty, query_text(category, "category"), part_of_speech, list_id)
+    hits, block = service.vocabulary(who, q, filters, page)
+    return ok(request, hits, pagination=block)
+
+
+app = create_app(router)
+lambda_handler = make_handler(app)

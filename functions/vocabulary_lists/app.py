@@ -1,0 +1,72 @@
+"""/api/vocabulary/lists (GET, POST) — the caller's lists, shared and public ones (spec §10.1)."""
+
+from typing import Literal
+
+from fastapi import Depends, Query, Request
+from starlette.responses import Response
+
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.deps import principal
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.pagination import Page, page_params
+from describe_it.http.policy import policy
+from describe_it.identity import Principal
+from describe_it.vocabulary.models import Category, ListView, ListWrite, QueryBool, is_true
+from describe_it.vocabulary.params import query_text
+from describe_it.vocabulary.service import LIST_SORTS, VocabularyService, get_vocabulary_service, sorting
+
+router = api_router()
+
+
+@router.get(
+    "/api/vocabulary/lists",
+    response_model=Envelope[list[ListView]],
+    responses=errors(400, 401, 429, 503),
+    openapi_extra=policy(auth="required", rate_class="read"),
+)
+def read_lists(
+    request: Request,
+    scope: Literal["mine", "shared", "public", "all"] = Query("mine"),
+    q: str | None = Query(None, max_length=300, description="Fuzzy name filter"),
+    category: Category | None = Query(None),
+    include_progress: QueryBool | None = Query(None, alias="includeProgress"),
+    sort: str | None = Query(None, max_length=40, description="createdAt | name | totalWords"),
+    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
+    order: str | None = Query(None, max_length=10, description="asc | desc (default desc)"),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+    page: Page = Depends(page_params),
+    who: Principal = Depends(principal),
+    service: VocabularyService = Depends(get_vocabulary_service),
+) -> Response:
+    lists, block = service.lists(
+        who,
+        scope=scope,
+        q=query_text(q, "q"),
+        category=category,
+        include_progress=is_true(include_progress),
+        sort=sorting(sort or sort_by, order or sort_order, tuple(LIST_SORTS), "createdAt", "desc"),
+        page=page,
+    )
+    return ok(request, lists, pagination=block)
+
+
+@router.post(
+    "/api/vocabulary/lists",
+    status_code=201,
+    response_model=Envelope[ListView],
+    responses=errors(400, 401, 409, 413, 415, 429, 503),
+    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+)
+def create_list(
+    body: ListWrite,
+    request: Request,
+    who: Principal = Depends(principal),
+    service: VocabularyService = Depends(get_vocabulary_service),
+) -> Response:
+    created = service.create_list(who, body)
+    return ok(request, created, status_code=201, headers={"Location": f"/api/vocabulary/lists/{created.id}"})
+
+
+app = create_app(router)
+lambda_handler = make_handler(app)
