@@ -7,8 +7,11 @@ multi-word entries (*por favor*, *sin embargo*). ``python -m describe_it.languag
 verifies it. The file is read once per process, on first use, and needs nothing outside the standard library.
 
 The English → Spanish direction is built from the same entries: every sense (without its parenthetical
-note, and for verbs also without the leading "to") points back to the Spanish words that carry it, the
-words whose *first* sense it is first, then by frequency rank.
+note, and for verbs also without the leading "to") points back to the Spanish words that carry it: the
+words whose *first* sense it is come first, a plain sense before a qualified one ("time" → *tiempo* before
+*vez*, whose sense is "time (occasion)"), a headword before its inflected forms ("big" → *grande* before
+*grandes*), then by frequency rank. A sense that only exists inside an expression ("walk (dar una
+vuelta)") does not lead back to the single word.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ def parse_line(line_number: int, line: str) -> Entry:
     senses = tuple(english.split(SENSE_SEPARATOR))
     if not 1 <= len(senses) <= MAX_SENSES or any(not s or s != s.strip() for s in senses):
         raise GlossaryFormatError(line_number, f"1–{MAX_SENSES} non-empty senses separated by {SENSE_SEPARATOR!r}")
+    if any(sense.count("(") != sense.count(")") for sense in senses):
+        # A "; " inside brackets would split one sense in two: use "," there.
+        raise GlossaryFormatError(line_number, "unbalanced brackets in a sense")
     return Entry(
         rank=None if rank_text == NONE else int(rank_text),
         spanish=spanish,
@@ -153,7 +159,17 @@ def parse(text: str) -> list[Entry]:
     return entries
 
 
+def _only_in_expression(entry: Entry, sense: str) -> bool:
+    # "walk (dar una vuelta)", "is called (se llama)": the sense belongs to the expression in brackets,
+    # so "walk" must not lead back to *vuelta*. "coast (a costa de = at the expense of)" is a plain sense
+    # with a note, and stays.
+    notes = _PARENTHETICAL.findall(sense)
+    return any("=" not in note and entry.spanish in note.strip("()").split() for note in notes)
+
+
 def _english_keys(entry: Entry, sense: str) -> list[str]:
+    if _only_in_expression(entry, sense):
+        return []
     core = english_core(sense)
     keys = [core] if core else []
     if entry.pos == "verb" and core.startswith("to ") and len(core) > 3:
@@ -165,16 +181,18 @@ class Glossary:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = tuple(entries)
         spanish: defaultdict[str, list[Entry]] = defaultdict(list)
-        english: defaultdict[str, list[tuple[int, int, int, Entry]]] = defaultdict(list)
+        english: defaultdict[str, list[tuple[int, bool, bool, int, int, Entry]]] = defaultdict(list)
         for order, entry in enumerate(self.entries):
             spanish[normalize_term(entry.spanish)].append(entry)
             rank = entry.rank if entry.rank is not None else 1_000_000
             for index, sense in enumerate(entry.senses):
+                qualified = "(" in sense  # "time (occasion)" ranks below a plain "time"
+                inflected = entry.spanish != entry.lemma  # "big": *grande* before *grandes*
                 for key in _english_keys(entry, sense):
-                    english[key].append((index, rank, order, entry))
+                    english[key].append((index, qualified, inflected, rank, order, entry))
         self._spanish = {key: tuple(found) for key, found in spanish.items()}
         self._english = {
-            key: tuple(dict.fromkeys(entry for *_, entry in sorted(found, key=lambda item: item[:3])))
+            key: tuple(dict.fromkeys(entry for *_, entry in sorted(found, key=lambda item: item[:5])))
             for key, found in english.items()
         }
 
@@ -191,7 +209,10 @@ class Glossary:
         found = self.lookup(text, "es" if source == "es" else "en")
         if not found:
             return None
-        result = found[0].translation if source == "es" else found[0].spanish
+        if source == "en":
+            # Spanish headwords are lower case; English capitals (Monday, Spanish, I) do not carry over.
+            return found[0].spanish
+        result = found[0].translation
         stripped = text.strip().lstrip("¿¡\"'«“(")
         return result[:1].upper() + result[1:] if stripped[:1].isupper() else result
 
