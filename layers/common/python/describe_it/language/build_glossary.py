@@ -23,7 +23,6 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from describe_it.language.glossary import COLUMNS, DATA_FILE, NONE, Entry, parse
 
@@ -154,23 +153,32 @@ def write(entries: Sequence[Entry], skipped: Sequence[Skipped], ranked: Sequence
     listed = {row.word for row in skipped}
     skipped = [
         *skipped,
-        *(Skipped(rank, word, "number") for rank, word in enumerate(ranked[:last], start=1)
-          if word not in listed and not any(char.isalpha() for char in word)),
+        *(
+            Skipped(rank, word, "number")
+            for rank, word in enumerate(ranked[:last], start=1)
+            if word not in listed and not any(char.isalpha() for char in word)
+        ),
     ]
     lines = [GLOSSARY_HEADER + "\t".join(COLUMNS)] + [format_entry(e) for e in canonical(entries, ranked)]
     DATA_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rows = sorted((replace(row, rank=rank_of.get(row.word, row.rank)) for row in skipped), key=lambda r: r.rank)
+    rows = sorted(
+        (replace(row, rank=rank_of.get(row.word, row.rank)) for row in skipped), key=lambda r: r.rank
+    )
     skip_lines = [SKIP_HEADER + "\t".join(SKIP_COLUMNS)] + [f"{r.rank}\t{r.word}\t{r.reason}" for r in rows]
     SKIP_FILE.write_text("\n".join(skip_lines) + "\n", encoding="utf-8")
 
 
-def candidates(entries: Sequence[Entry], skipped: Sequence[Skipped], ranked: Sequence[str], count: int) -> list[str]:
+def candidates(
+    entries: Sequence[Entry], skipped: Sequence[Skipped], ranked: Sequence[str], count: int
+) -> list[str]:
     known = {entry.spanish for entry in entries} | {row.word for row in skipped}
     return [f"{rank}\t{word}" for rank, word in enumerate(ranked, start=1) if word not in known][:count]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m describe_it.language.build_glossary", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m describe_it.language.build_glossary", description=__doc__
+    )
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="verify the glossary (exit 1 on any problem)")
     mode.add_argument("--write", action="store_true", help="recompute ranks, sort, then verify")

@@ -23,8 +23,38 @@ _ACCENTS = {"": 0, "\u0301": 1, "\u0308": 2, "\u0300": 3, "\u0302": 4}
 _OTHER_ACCENT = 9
 LEADING_WORDS = frozenset(
     # articles, contractions and prepositions that a sortKey drops from the front of a phrase
-    "el la los las lo un una unos unas al del a ante bajo con contra de desde durante en entre hacia "
-    "hasta mediante para por según sin sobre tras".split()
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "lo",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "al",
+        "del",
+        "a",
+        "ante",
+        "bajo",
+        "con",
+        "contra",
+        "de",
+        "desde",
+        "durante",
+        "en",
+        "entre",
+        "hacia",
+        "hasta",
+        "mediante",
+        "para",
+        "por",
+        "según",
+        "sin",
+        "sobre",
+        "tras",
+    ]
 )
 
 CollationKey = tuple[str, tuple[int, ...], tuple[int, ...]]
@@ -64,3 +94,10 @@ def sort_key(phrase: str) -> str:
 def spanish_sorted(items: Iterable[T], key: Callable[[T], str]) -> list[T]:
     """Items in Spanish collation order of ``key(item)`` (stable for equal keys)."""
     return sorted(items, key=lambda item: collation_key(key(item)))
+
+
+def sorted_by_phrase(items: Iterable[T], phrase: Callable[[T], str]) -> list[T]:
+    """Items in the order of a phrase category (spec §7): by ``sort_key``, ties by the whole phrase."""
+    return sorted(
+        items, key=lambda item: (collation_key(sort_key(phrase(item))), collation_key(phrase(item)))
+    )

@@ -126,7 +126,9 @@ def parse_line(line_number: int, line: str) -> Entry:
         raise GlossaryFormatError(line_number, f"unknown form {form!r}")
     senses = tuple(english.split(SENSE_SEPARATOR))
     if not 1 <= len(senses) <= MAX_SENSES or any(not s or s != s.strip() for s in senses):
-        raise GlossaryFormatError(line_number, f"1–{MAX_SENSES} non-empty senses separated by {SENSE_SEPARATOR!r}")
+        raise GlossaryFormatError(
+            line_number, f"1–{MAX_SENSES} non-empty senses separated by {SENSE_SEPARATOR!r}"
+        )
     if any(sense.count("(") != sense.count(")") for sense in senses):
         # A "; " inside brackets would split one sense in two: use "," there.
         raise GlossaryFormatError(line_number, "unbalanced brackets in a sense")
@@ -134,7 +136,7 @@ def parse_line(line_number: int, line: str) -> Entry:
         rank=None if rank_text == NONE else int(rank_text),
         spanish=spanish,
         lemma=lemma,
-        pos=pos,  # type: ignore[arg-type]  # checked against PARTS_OF_SPEECH above
+        pos=pos,  # narrowed by the PARTS_OF_SPEECH check above
         gender=_field(gender),  # type: ignore[arg-type]  # checked against GENDERS above
         form=_field(form),
         senses=senses,

@@ -24,16 +24,100 @@ Article = Literal["el", "la", "los", "las"]
 Source = Literal["glossary", "text", "ending"]
 
 _GENDER_OF_DETERMINER: dict[str, tuple[Gender, bool]] = {
-    **dict.fromkeys("el un este ese aquel al del nuestro vuestro mucho otro todo ningún algún".split(), ("masculino", False)),
-    **dict.fromkeys("la una esta esa aquella nuestra vuestra mucha otra toda ninguna alguna".split(), ("femenino", False)),
-    **dict.fromkeys("los unos estos esos aquellos nuestros vuestros muchos otros todos algunos".split(), ("masculino", True)),
-    **dict.fromkeys("las unas estas esas aquellas nuestras vuestras muchas otras todas algunas".split(), ("femenino", True)),
+    **dict.fromkeys(
+        [
+            "el",
+            "un",
+            "este",
+            "ese",
+            "aquel",
+            "al",
+            "del",
+            "nuestro",
+            "vuestro",
+            "mucho",
+            "otro",
+            "todo",
+            "ningún",
+            "algún",
+        ],
+        ("masculino", False),
+    ),
+    **dict.fromkeys(
+        [
+            "la",
+            "una",
+            "esta",
+            "esa",
+            "aquella",
+            "nuestra",
+            "vuestra",
+            "mucha",
+            "otra",
+            "toda",
+            "ninguna",
+            "alguna",
+        ],
+        ("femenino", False),
+    ),
+    **dict.fromkeys(
+        [
+            "los",
+            "unos",
+            "estos",
+            "esos",
+            "aquellos",
+            "nuestros",
+            "vuestros",
+            "muchos",
+            "otros",
+            "todos",
+            "algunos",
+        ],
+        ("masculino", True),
+    ),
+    **dict.fromkeys(
+        [
+            "las",
+            "unas",
+            "estas",
+            "esas",
+            "aquellas",
+            "nuestras",
+            "vuestras",
+            "muchas",
+            "otras",
+            "todas",
+            "algunas",
+        ],
+        ("femenino", True),
+    ),
 }
 _FEMININE_ENDINGS = ("a", "ción", "sión", "dad", "tad", "tud", "umbre", "ie", "triz")
 _MASCULINE_ENDINGS = ("o", "aje", "or", "án", "és", "ín", "ón")
 # Feminine nouns with a stressed initial a take "el" in the singular.
 _EL_FEMININE = frozenset(
-    "agua alma área arma hambre águila aula ave hada hacha ala ama ancla arca asa aspa haba habla arpa".split()
+    [
+        "agua",
+        "alma",
+        "área",
+        "arma",
+        "hambre",
+        "águila",
+        "aula",
+        "ave",
+        "hada",
+        "hacha",
+        "ala",
+        "ama",
+        "ancla",
+        "arca",
+        "asa",
+        "aspa",
+        "haba",
+        "habla",
+        "arpa",
+    ]
 )
 
 _TENSE_NAMES = {
@@ -76,7 +160,13 @@ _ON_INFINITIVE = {
     "cond": ("ía", "ías", "ía", "íamos", "íais", "ían"),
 }
 _NON_FINITE = {"ar": {"ando": "ger", "ado": "part", "ada": "part", "ados": "part", "adas": "part"}}
-_NON_FINITE["er"] = _NON_FINITE["ir"] = {"iendo": "ger", "ido": "part", "ida": "part", "idos": "part", "idas": "part"}
+_NON_FINITE["er"] = _NON_FINITE["ir"] = {
+    "iendo": "ger",
+    "ido": "part",
+    "ida": "part",
+    "idos": "part",
+    "idas": "part",
+}
 
 
 @dataclass(frozen=True)
@@ -213,8 +303,8 @@ def conjugation(word: str, entry: Entry | None, lemma: str) -> Conjugation:
     """The lemma, tense and person of a Spanish verb form (from the glossary, or guessed)."""
     form = word.casefold()
     if entry is not None and entry.pos == "verb" and entry.form:
-        tense, _, persons = entry.form.partition(".")
-        return Conjugation(form, entry.lemma, tense, _person_tags(persons) if persons else (), False)
+        tense, _, person_text = entry.form.partition(".")
+        return Conjugation(form, entry.lemma, tense, _person_tags(person_text) if person_text else (), False)
     if form == lemma and lemma.endswith(("ar", "er", "ir", "ír")):
         return Conjugation(form, lemma, "inf", (), False)
     # The earliest tense in the table wins for a shared form (-amos: present before preterite).

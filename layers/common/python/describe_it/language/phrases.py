@@ -31,7 +31,7 @@ from describe_it.language.frequency import LEVELS, Level, difficulty, zipf
 from describe_it.language.glossary import Entry
 from describe_it.language.morphology import Article, Gender, conjugation, noun_info
 from describe_it.language.sentences import Span, split_sentences, tokenize
-from describe_it.language.tagging import CONTENT_TAGS, Tagged, find_expressions, tag_spanish
+from describe_it.language.tagging import CONTENT_TAGS, Tagged, adjacent, find_expressions, tag_spanish
 
 Category = Literal["sustantivos", "verbos", "adjetivos", "adverbios", "frasesClaves"]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
@@ -45,6 +45,7 @@ _CATEGORY_OF: dict[str, Category] = {
 _SKIPPED_LEMMAS = frozenset({"ser", "estar", "haber"})
 _TRIVIAL = frozenset({"no", "sí", "más", "menos", "muy", "ya", "tan", "tanto", "aún", "así"})
 _LIGHT_VERBS = _SKIPPED_LEMMAS | {"hacer", "parecer", "poder", "deber", "querer"}
+_SPEECH_VERBS = frozenset({"decir", "preguntar", "responder", "contestar", "gritar", "exclamar", "añadir"})
 _OBJECT_DETERMINERS = frozenset({"article", "numeral"})
 
 
@@ -79,7 +80,9 @@ def _exact_entry(tagged: Tagged) -> Entry | None:
     return entry if entry is not None and entry.pos == tagged.pos else None
 
 
-def _word_candidate(text: str, sentence: Span, tagged: Tagged, previous: Tagged | None) -> PhraseCandidate | None:
+def _word_candidate(
+    text: str, sentence: Span, tagged: Tagged, previous: Tagged | None
+) -> PhraseCandidate | None:
     word = tagged.word
     if tagged.pos not in CONTENT_TAGS or len(word) < 3 or word in _TRIVIAL:
         return None
@@ -101,7 +104,9 @@ def _word_candidate(text: str, sentence: Span, tagged: Tagged, previous: Tagged 
         previous_word = previous.word if previous is not None and previous.token.is_word else None
         info = noun_info(word, _exact_entry(tagged), tagged.lemma, previous_word)
         if info.guessed:
-            guessed += [field for field, value in (("gender", info.gender), ("article", info.article)) if value]
+            guessed += [
+                field for field, value in (("gender", info.gender), ("article", info.article)) if value
+            ]
         return replace(candidate, gender=info.gender, article=info.article, guessed=tuple(guessed))
     if tagged.pos == "verb":
         conj = conjugation(word, _exact_entry(tagged), tagged.lemma)
@@ -111,12 +116,9 @@ def _word_candidate(text: str, sentence: Span, tagged: Tagged, previous: Tagged 
     return replace(candidate, guessed=tuple(guessed))
 
 
-def _adjacent(text: str, tokens: Sequence[Tagged]) -> bool:
-    """Consecutive tokens separated by spaces only (no punctuation between them)."""
-    return all(text[a.token.end : b.token.start].isspace() for a, b in zip(tokens, tokens[1:], strict=False))
-
-
-def _phrase(text: str, sentence: Span, parts: Sequence[Tagged], lemma: str, translation: str | None) -> PhraseCandidate:
+def _phrase(
+    text: str, sentence: Span, parts: Sequence[Tagged], lemma: str, translation: str | None
+) -> PhraseCandidate:
     start, end = parts[0].token.start, parts[-1].token.end
     content = [p for p in parts if p.pos in CONTENT_TAGS] or list(parts)
     # A phrase is as hard as its rarest word.
@@ -155,7 +157,7 @@ def _key_phrases(text: str, sentence: Span, tags: Sequence[Tagged]) -> Iterable[
         if index + 1 < len(tags):
             adjective = tags[index + 1]
             pair = [noun, adjective]
-            if adjective.pos == "adjective" and _adjacent(text, pair) and _agrees(noun, adjective):
+            if adjective.pos == "adjective" and adjacent(text, pair) and _agrees(noun, adjective):
                 noun_entry, adjective_entry = _exact_entry(noun), _exact_entry(adjective)
                 translation = (
                     f"{adjective_entry.translation} {noun_entry.translation}"
@@ -167,13 +169,16 @@ def _key_phrases(text: str, sentence: Span, tags: Sequence[Tagged]) -> Iterable[
             verb, determiner = tags[index - 2], tags[index - 1]
             triple = [verb, determiner, noun]
             impersonal = index >= 3 and tags[index - 3].word == "se"  # "se ve una casa": not "sees a house"
+            # «¡Qué caro!», dice un cliente: after a quote the noun is the speaker, not an object.
+            reporting = verb.token.after_punctuation and verb.lemma in _SPEECH_VERBS
             if (
                 verb.pos == "verb"
                 and verb.confident
                 and not impersonal
+                and not reporting
                 and verb.lemma not in _LIGHT_VERBS
                 and determiner.pos in _OBJECT_DETERMINERS
-                and _adjacent(text, triple)
+                and adjacent(text, triple)
             ):
                 entries = [_exact_entry(part) for part in triple]
                 translation = (

@@ -39,7 +39,7 @@ from describe_it.language.detect import guess_language
 from describe_it.language.frequency import Level, difficulty
 from describe_it.language.glossary import Entry
 from describe_it.language.morphology import conjugation, noun_info
-from describe_it.language.sentences import Span, Token, split_sentences, tokenize
+from describe_it.language.sentences import Span, split_sentences, tokenize
 from describe_it.language.tagging import Tagged, find_expressions, tag_english, tag_spanish
 
 QuestionDifficulty = Literal["facil", "medio", "dificil"]
@@ -57,7 +57,9 @@ _LEVEL_DIFFICULTY: dict[Level, QuestionDifficulty] = {
 }
 _ARTICLE_GROUPS = (("el", "la", "los", "las"), ("un", "una", "unos", "unas"))
 _SKIPPED_LEMMAS = frozenset({"ser", "estar", "haber", "be", "have", "do"})
-_META = frozenset({"imagen", "foto", "fotografía", "texto", "image", "picture", "photo", "photograph", "text"})
+_META = frozenset(
+    {"imagen", "foto", "fotografía", "texto", "image", "picture", "photo", "photograph", "text"}
+)
 _TEMPLATES: dict[str, dict[str, str]] = {
     "es": {
         "picture": "¿Qué hay en la imagen según el texto?",
@@ -226,7 +228,9 @@ def _word_distractors(word: _Word, words: Sequence[_Word], source: str) -> tuple
     same_kind = [
         w.text
         for w in words
-        if w.tagged.pos == tagged.pos and w.tagged.lemma != tagged.lemma and w.tagged.word.endswith("s") == plural
+        if w.tagged.pos == tagged.pos
+        and w.tagged.lemma != tagged.lemma
+        and w.tagged.word.endswith("s") == plural
     ]
     rank = tagged.entry.rank if tagged.entry is not None and tagged.entry.rank is not None else 1500
     if source == "es":
@@ -271,7 +275,15 @@ def _drafts(text: str, language: str) -> tuple[list[_Draft], str]:
         # glossary nouns the text does not mention.
         drafts.append(_Draft("picture", "facil", "Comprensión", templates["picture"], listed, first.text))
         drafts.append(
-            _Draft("picture-choice", "facil", "Comprensión", templates["picture"], first.text, first.text, tuple(absent))
+            _Draft(
+                "picture-choice",
+                "facil",
+                "Comprensión",
+                templates["picture"],
+                first.text,
+                first.text,
+                tuple(absent),
+            )
         )
     for noun in nouns:
         previous = noun.previous.word if noun.previous is not None else None
@@ -281,13 +293,23 @@ def _drafts(text: str, language: str) -> tuple[list[_Draft], str]:
             drafts.append(_Draft("article", "facil", "Gramática", question, previous, noun.text, group))
         question = templates["about"].format(word=noun.text)
         drafts.append(
-            _Draft("about", "facil", "Comprensión", question, noun.sentence.text, noun.text, other_sentences(noun))
+            _Draft(
+                "about",
+                "facil",
+                "Comprensión",
+                question,
+                noun.sentence.text,
+                noun.text,
+                other_sentences(noun),
+            )
         )
         adjective = _adjective_of(noun, source)
         if adjective is not None:
             question = templates["like"].format(word=noun.text)
             distractors = _word_distractors(adjective, words, source)
-            drafts.append(_Draft("like", "medio", "Comprensión", question, adjective.text, noun.text, distractors))
+            drafts.append(
+                _Draft("like", "medio", "Comprensión", question, adjective.text, noun.text, distractors)
+            )
     seen_targets: set[tuple[str, str]] = set()
     for word in words:
         key = (word.tagged.lemma, word.tagged.pos)
@@ -303,14 +325,24 @@ def _drafts(text: str, language: str) -> tuple[list[_Draft], str]:
         question = templates["cloze"].format(sentence=_cloze(word))
         if word.tagged.pos == "verb":
             level = "medio" if word.level == "beginner" else "dificil"
-            drafts.append(_Draft("cloze-verb", level, "Gramática", question, word.text, word.text, distractors))
+            drafts.append(
+                _Draft("cloze-verb", level, "Gramática", question, word.text, word.text, distractors)
+            )
         else:
             level = "dificil" if word.level == "advanced" else "medio"
             drafts.append(_Draft("cloze", level, "Vocabulario", question, word.text, word.text, distractors))
     for noun in nouns:
         question = templates["describe"].format(word=noun.text)
         drafts.append(
-            _Draft("describe", "dificil", "Expresión", question, noun.sentence.text, noun.text, other_sentences(noun))
+            _Draft(
+                "describe",
+                "dificil",
+                "Expresión",
+                question,
+                noun.sentence.text,
+                noun.text,
+                other_sentences(noun),
+            )
         )
     return drafts, source
 

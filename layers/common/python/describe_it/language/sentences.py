@@ -27,8 +27,51 @@ _CLOSERS = "\"'”’»)]"
 _OPENERS = "¿¡\"'“‘«([—–-"
 # Lower-case forms (without the final dot) after which a capital does not start a new sentence.
 _NO_BREAK_AFTER = frozenset(
-    "sr sra srta sres dr dra drs lic ing prof profa arq sto sta av avda núm nro pág págs tel aprox ej "
-    "ud uds vd vds dpto depto cía vol cap art fig ee mr mrs ms jr st vs e.g i.e".split()
+    [
+        "sr",
+        "sra",
+        "srta",
+        "sres",
+        "dr",
+        "dra",
+        "drs",
+        "lic",
+        "ing",
+        "prof",
+        "profa",
+        "arq",
+        "sto",
+        "sta",
+        "av",
+        "avda",
+        "núm",
+        "nro",
+        "pág",
+        "págs",
+        "tel",
+        "aprox",
+        "ej",
+        "ud",
+        "uds",
+        "vd",
+        "vds",
+        "dpto",
+        "depto",
+        "cía",
+        "vol",
+        "cap",
+        "art",
+        "fig",
+        "ee",
+        "mr",
+        "mrs",
+        "ms",
+        "jr",
+        "st",
+        "vs",
+        "e.g",
+        "i.e",
+    ]
 )
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -47,6 +90,7 @@ class Token:
     start: int
     end: int
     text: str
+    after_punctuation: bool = False  # something other than whitespace separates it from the token before
 
     @property
     def is_word(self) -> bool:
@@ -56,7 +100,20 @@ class Token:
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Words (letters, with inner apostrophes or hyphens) and numbers; punctuation is skipped.
     ``offset`` is added to every position (for tokens of a sentence inside a larger text)."""
-    return [Token(m.start() + offset, m.end() + offset, m.group()) for m in _TOKEN.finditer(text)]
+    tokens: list[Token] = []
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        gap = text[previous_end : match.start()]
+        tokens.append(
+            Token(
+                match.start() + offset,
+                match.end() + offset,
+                match.group(),
+                bool(tokens) and bool(gap.strip()),
+            )
+        )
+        previous_end = match.end()
+    return tokens
 
 
 def _can_start_sentence(text: str, k: int, end: int) -> bool:
@@ -82,9 +139,9 @@ def _open_inverted(text: str, start: int, position: int, end: int) -> bool:
     """A ¿ or ¡ opened in this sentence that closes later in the paragraph (before ``end``)."""
     for opener, closer in (("¿", "?"), ("¡", "!")):
         last_open = text.rfind(opener, start, position)
-        if last_open != -1 and text.find(closer, last_open, position) == -1:
-            if text.find(closer, position, end) != -1:
-                return True
+        unclosed = last_open != -1 and text.find(closer, last_open, position) == -1
+        if unclosed and text.find(closer, position, end) != -1:
+            return True
     return False
 
 
