@@ -2,8 +2,9 @@
 
 The senses are written by hand; this script owns everything that can be derived. ``--write`` recomputes
 every single word's rank from wordfreq's Spanish list, sorts the file by rank (multi-word entries last),
-rewrites the skip list's ranks and adds to it the numbers written in digits; ``--candidates N`` prints the next N frequent words that are neither in
-the glossary nor skipped (the words to write next); ``--check`` verifies, without writing:
+rewrites the skip list's ranks and adds to it the numbers written in digits; ``--candidates N`` prints
+the next N frequent words that are neither in the glossary nor skipped (the words to write next);
+``--check`` verifies, without writing:
 
 - the source: every single word is in wordfreq's list at the rank the file states, the file is in rank
   order, and every word down to the last rank is either an entry or skipped with a reason (names,
