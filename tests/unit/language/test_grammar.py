@@ -21,6 +21,8 @@ def _tags(text: str, english: bool = False) -> list[tuple[str, str]]:
     [
         ("el vino tinto", "vino", "noun"),  # after an article: the noun of a homograph
         ("él vino ayer", "vino", "verb"),  # after a subject pronoun: the verb
+        ("un hecho curioso", "hecho", "noun"),
+        ("lo ha hecho", "hecho", "verb"),  # after haber: the participle
         ("la veo", "la", "pronoun"),  # before a verb-only word
         ("la casa", "la", "article"),
         ("camina lentamente", "lentamente", "adverb"),  # -mente

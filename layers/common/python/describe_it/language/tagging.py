@@ -4,7 +4,8 @@ Spanish, for each word of a sentence, in this order:
 
 1. a glossary word takes the glossary's part of speech; where it has several, the context picks: a noun
    (then an adjective) after an article, determiner, number or *al*/*del* (*el vino* is wine), a verb after
-   a clitic or subject pronoun (*él vino* came); *la/lo/los/las* before a verb are pronouns (*la veo*);
+   a clitic or subject pronoun (*él vino* came) or after *haber* (*ha hecho*); *la/lo/los/las* before a
+   verb are pronouns (*la veo*);
 2. an unknown capitalised word inside a sentence is a name;
 3. ``-mente`` → adverb; after an article or determiner → noun; an infinitive or gerund ending
    (``-ar/-er/-ir``, ``-ando/-iendo``, with clitics: ``-arse``, ``-iéndolo``) → verb; a participle after
@@ -249,6 +250,8 @@ def _choose(entries: Sequence[Entry], previous: Tagged | None, following: Sequen
         return first("noun") or first("adjective") or entries[0]
     if previous is not None and previous.pos == "pronoun" and previous.word in _CLITICS | _SUBJECTS:
         return first("verb") or entries[0]
+    if previous is not None and previous.lemma == "haber":
+        return first("verb") or entries[0]  # "ha hecho": done, not a fact
     if first("article") and first("pronoun"):
         # la/lo/los/las: a pronoun before a word that can only be a verb ("la veo"), else an article.
         if following and all(e.pos == "verb" for e in following):
