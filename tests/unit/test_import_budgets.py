@@ -27,6 +27,10 @@ FORBIDDEN = {
     "boto3": set(),  # boto3 clients are built on first use
     "argon2": set(),  # hashing is loaded when a password is checked
     "PIL": set(),  # Pillow (the AI/image layer) is imported inside the functions that process images
+    # The offline language toolkit's libraries (AI/language layer, ~19 MB and ~57 MB with its data) are
+    # imported inside describe_it.language's functions, on first use.
+    "simplemma": set(),
+    "wordfreq": set(),
     # Functions that use the database may load the driver at init (Lambda's init phase runs at full
     # CPU); the ones that never touch it must not pay for it.
     "psycopg": set(names()) - NO_DATABASE,
