@@ -67,7 +67,7 @@ MAX_RETRY_AFTER_S = 3.0
 MAX_ATTEMPTS = 2  # max_retries 0–1
 SPEND_LIMIT_CODE = "enforced_spend_limit_reached"
 SPEND_LIMIT_RETRY_AFTER_S = 3600  # a monthly cap: no point in asking again soon
-_SDK_LOGGERS = ("anthropic", "httpx2", "httpx", "httpcore")
+_SDK_LOGGERS = ("anthropic", "httpx2")  # the SDK's: its DEBUG lines hold whole requests
 
 
 @dataclass(frozen=True)

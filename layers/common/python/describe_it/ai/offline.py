@@ -292,7 +292,7 @@ _ES: dict[Style, _Pattern] = {
         "¡Mira!",
         _maybe("{s}.", s=f.subject),
         f.details,
-        _maybe("En este dibujo hay mucho {c}. ¿Lo encuentras?", c=f.colour),
+        _maybe("En esta imagen hay mucho {c}. ¿Lo encuentras?", c=f.colour),
     ),
     "creativo": lambda f: _join(
         _maybe("Imagina que entras en esta imagen: {s}.", s=_low(f.subject) if f.subject else None),
