@@ -17,7 +17,7 @@ from describe_it.ai.provider import Deadline, DescribeRequest, ImageFacts, Image
 from describe_it.images.demo import load_demo_images
 from describe_it.runtime.circuit import CircuitBreaker
 from infra.local.stack import Stack
-from tests.integration.runtime.conftest import FakeClock
+from tests.integration.runtime.conftest import FakeClock, dead_client, dynamodb, per_thread_clients  # noqa: F401 - fixtures
 from tests.support.fake_anthropic import FakeAnthropic
 
 MODEL = "claude-sonnet-4-6"

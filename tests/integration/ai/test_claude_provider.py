@@ -54,13 +54,6 @@ def budget_tokens(dynamodb: Any) -> int | None:
     return None if item is None else int(item["tokens"]["N"])
 
 
-@pytest.fixture
-def dynamodb(dynamo: Any) -> Any:
-    from describe_it.aws import client
-
-    return client("dynamodb")
-
-
 # --- what is sent and what comes back ---------------------------------------------------------------
 
 
