@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def task(circuit_clock: FakeClock, waits: Waits) -> DescribeLanguageTask:
 
 
 @pytest.fixture
-def run(image: dict[str, Any], task: DescribeLanguageTask) -> Iterator[Callable[..., list[dict[str, Any]]]]:
+def run(image: dict[str, Any], task: DescribeLanguageTask) -> Callable[..., list[dict[str, Any]]]:
     """``run(seconds=20, **input)`` → the workflow's output: the task's handler behind the real ASL."""
     retry_waits: list[float] = []
 
@@ -101,7 +101,7 @@ def run(image: dict[str, Any], task: DescribeLanguageTask) -> Iterator[Callable[
         output: list[dict[str, Any]] = machine.execute(workflow_input(**inputs))
         return output
 
-    yield execute
+    return execute
 
 
 def failed_names(output: list[dict[str, Any]]) -> list[str]:
