@@ -82,7 +82,9 @@ def test_there_are_sample_events():
 def test_event_is_a_known_payload(path: Path):
     event = load(path)
     assert isinstance(event, dict)
-    assert kind(event) != "unknown", f"{_id(path)} is not an HTTP API, CloudFormation, EventBridge or workflow task event"
+    assert kind(event) != "unknown", (
+        f"{_id(path)} is not an HTTP API, CloudFormation, EventBridge or workflow task event"
+    )
     if kind(event) == "direct":
         assert path.parent.name == "email_sender"
     if kind(event) == "describe-task":

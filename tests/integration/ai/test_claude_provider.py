@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from describe_it.ai import prompts
+from describe_it.ai.budget import DailyTokenBudget
 from describe_it.ai.claude import ClaudeProvider
 from describe_it.ai.errors import (
     CircuitOpen,
@@ -24,9 +25,11 @@ from describe_it.ai.errors import (
     ProviderTimeout,
     SpendLimitReached,
 )
-from describe_it.ai.provider import JsonRequest
+from describe_it.ai.keys import ApiKey
+from describe_it.ai.provider import Deadline, JsonRequest
 from describe_it.ai.usage import input_token_bound
 from describe_it.models import ApiModel
+from describe_it.runtime.circuit import CircuitBreaker
 from tests.integration.ai.conftest import BEACH, MODEL, Waits, beach_request, deadline
 from tests.integration.runtime.conftest import FakeClock, stored_item
 from tests.support.fake_anthropic import FakeAnthropic, Reply
@@ -232,17 +235,49 @@ def test_no_retry_when_less_than_ten_seconds_remain(
     assert len(fake_anthropic.requests) == 1 and waits == []
 
 
-def test_a_hang_ends_at_the_deadline_minus_the_margin_as_a_timeout(
-    fake_anthropic: FakeAnthropic, make_provider: MakeProvider
+def test_a_hang_ends_as_a_timeout_measured_after_the_circuit_and_budget_round_trips(
+    fake_anthropic: FakeAnthropic, dynamo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The call's timeout is what is left of the deadline *when the call goes out*, minus 1.5 s:
+    here the breaker's DynamoDB round trip takes 0.5 s of the 2.5 s left, so the call gets 0.5 s."""
+    import describe_it.ai.claude as claude
+
+    clock = FakeClock(997.5)  # the service's clock: the deadline is at 1,000
+
+    class SlowCircuit(CircuitBreaker):
+        def before_call(self) -> None:
+            super().before_call()
+            clock.advance(0.5)
+
+    timeouts: list[float] = []
+    real_client = claude._new_client
+
+    def spied(api_key: str, base_url: str) -> Any:
+        client = real_client(api_key, base_url)
+        create = client.messages.create
+
+        def recorded(**kwargs: Any) -> Any:
+            timeouts.append(kwargs["timeout"])
+            return create(**kwargs)
+
+        monkeypatch.setattr(client.messages, "create", recorded)
+        return client
+
+    monkeypatch.setattr(claude, "_new_client", spied)
     fake_anthropic.enqueue(Reply.hanging())
-    due = deadline(2.5)  # an attempt gets 2.5 − 1.5 = 1 s
+    provider = ClaudeProvider(
+        ApiKey(SecretStr(fake_anthropic.api_key), "caller"),
+        model=MODEL,
+        base_url=fake_anthropic.base_url,
+        circuit=SlowCircuit("anthropic"),
+        budget=DailyTokenBudget(10**9),
+    )
 
     with pytest.raises(ProviderTimeout) as raised:
-        make_provider().describe_image(beach_request(), due)
+        provider.describe_image(beach_request(), Deadline(1_000.0, clock))
 
     assert raised.value.status == 504
-    assert due.remaining() > 0  # it gave up before the deadline, with the margin left for the answer
+    assert timeouts == [pytest.approx(0.5)]
     assert len(fake_anthropic.requests) == 1
 
 

@@ -181,11 +181,18 @@ class ClaudeProvider:
         try:
             while True:
                 attempt += 1
-                timeout = deadline.remaining() - SAFETY_S
-                if timeout <= 0:
+                if deadline.remaining() <= SAFETY_S:
                     self._record(task, attempt - 1, "deadline", Usage(), started)
                     raise ProviderTimeout()
                 reservation = self._admit(task, attempt, started, reserve)
+                # Measured after admission: the circuit and budget round trips (a cold client's
+                # first one most of all) must not push the call's end past the deadline.
+                timeout = deadline.remaining() - SAFETY_S
+                if timeout <= 0:
+                    reservation.release()
+                    self._circuit.record_neutral()
+                    self._record(task, attempt - 1, "deadline", Usage(), started)
+                    raise ProviderTimeout()
                 try:
                     message = client.messages.create(**body, timeout=timeout)
                 except anthropic.APIError as exc:
