@@ -49,3 +49,35 @@ def test_usage_is_read_from_an_sdk_message_missing_counts_are_zero() -> None:
     assert usage_of(message) == Usage(10, 5, 0, 0)
     assert usage_of(SimpleNamespace()) == Usage()
     assert Usage(10, 5).to_json() == {"inputTokens": 10, "outputTokens": 5}
+
+
+def test_a_call_is_recorded_as_metrics_and_one_log_line_without_content() -> None:
+    from describe_it.ai.usage import record
+    from describe_it.observability import metrics
+    from tests.support.logs import captured_logs
+
+    metrics.clear_metrics()
+    try:
+        with captured_logs() as lines:
+            record(
+                task="describe",
+                provider="anthropic",
+                model="claude-sonnet-4-6",
+                key_source="server",
+                usage=Usage(1700, 450),
+                attempts=1,
+                outcome="end_turn",
+                latency_ms=812.34,
+            )
+        recorded = {name: entry["Value"] for name, entry in metrics.metric_set.items()}
+    finally:
+        metrics.clear_metrics()
+
+    assert recorded == {
+        "AiInputTokens": [1700.0],
+        "AiOutputTokens": [450.0],
+        "AiEstimatedCostMicroUsd": [11850.0],
+    }
+    line = next(line for line in lines if line.startswith("ai call"))
+    assert "'inputTokens': 1700" in line and "'estimatedCostUsd': 0.01185" in line
+    assert "'keySource': 'server'" in line
