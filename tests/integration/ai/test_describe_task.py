@@ -190,7 +190,14 @@ def test_without_any_key_the_offline_provider_answers_locally(
 def test_in_aws_there_is_no_offline_mode(
     fake: FakeAnthropic, run: Callable[..., Any], settings_env: Callable[..., None]
 ) -> None:
-    settings_env(ANTHROPIC_API_KEY=None, STAGE="aws")
+    # The aws stage refuses to start without its required settings (settings fail closed): give them.
+    settings_env(
+        ANTHROPIC_API_KEY=None,
+        STAGE="aws",
+        APP_BASE_URL="https://app.example.com",
+        API_BASE_URL="https://api.example.com",
+        JWT_ISSUER="https://app.example.com",
+    )
 
     output = run()
 
