@@ -103,6 +103,10 @@ AWS_CALLS: dict[str, Calls] = {
     ),
     "describe_it.email.outbox": calls("lambda:InvokeFunction", settings=("EMAIL_SENDER_FUNCTION",)),
     "describe_it.email.sender": calls("ses:SendEmail", settings=("EMAIL_SENDER=ses",)),
+    # The server's token budget for Claude (ai/budget.py): reserve, read, settle.
+    "describe_it.ai.budget": calls("dynamodb:UpdateItem", "dynamodb:GetItem", settings=STATE_TABLE),
+    # The server's Anthropic key, only when the stack is given its secret.
+    "describe_it.ai.keys": calls("secretsmanager:GetSecretValue", settings=("ANTHROPIC_API_KEY_SECRET_ARN",)),
 }
 
 # The one place where a module builds clients for everyone (``client(service)``): not a caller itself.
@@ -127,6 +131,10 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "settings_apikeys_validate": {
         "kms:GenerateDataKey": "validate only decrypts a stored key (ApiKeysService.validate); "
         "saving keys is PUT /api/settings/apikeys",
+    },
+    "describe_language": {
+        "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
+        "unseal → decrypt); sealing happens in the generation route",
     },
 }
 
