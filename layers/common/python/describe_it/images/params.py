@@ -46,9 +46,10 @@ def search_params(
     except ValidationError as exc:
         from describe_it.http.errors import validation_error
 
-        # Field names as the client sends them (perPage, orderBy), through the one error mapping.
+        # Located like FastAPI's own query errors, by the names clients send (perPage, orderBy), and
+        # through the one error mapping.
         errors = [
-            {**error, "loc": tuple(_alias(part) for part in error["loc"])}
+            {**error, "loc": ("query", *(_alias(part) for part in error["loc"]))}
             for error in exc.errors(include_url=False, include_input=False)
         ]
         mapped = validation_error(RequestValidationError(errors))

@@ -217,7 +217,7 @@ def _matches(word: str, tags: Sequence[str]) -> bool:
 
 
 def demo_search(params: SearchParams, api_base_url: str) -> SearchResult:
-    """The packaged demo images whose Spanish or English keywords match the query, paginated like Unsplash.
+    """The packaged demo images whose English or Spanish keywords match the query, paginated like Unsplash.
 
     Ranked by how many query words match; orientation filters as Unsplash does; ``color`` is not applied
     (the drawings have one average colour each, not Unsplash's colour classes).
@@ -227,7 +227,8 @@ def demo_search(params: SearchParams, api_base_url: str) -> SearchResult:
     words = [_fold(word) for word in params.query.split()]
     scored: list[tuple[int, int, DemoImage]] = []
     for position, image in enumerate(load_demo_images()):
-        tags = [_fold(tag) for tag in image.tags]
+        # Its tags and the words of its name ("demo-red-house": red, house) are its keywords.
+        tags = [_fold(tag) for tag in (*image.tags, *image.id.removeprefix("demo-").split("-"))]
         score = sum(1 for word in words if _matches(word, tags))
         if score and _orientation_fits(params.orientation, image.width, image.height):
             scored.append((-score, position, image))
