@@ -377,3 +377,25 @@ def test_download_tracking_calls_unsplash_with_the_key_and_never_fails(fake_unsp
     fake_unsplash.enqueue(Reply.server_error())
     assert track_unsplash_download(who, pid) is False
     assert len(fake_unsplash.downloads()) == 2
+
+
+def test_an_open_circuit_answers_from_the_stale_cache_or_503(
+    fake_unsplash: FakeUnsplash, search_service: Any
+) -> None:
+    clock = Clock()
+    search_service(clock)
+    assert search(query="cielo").data["source"] == "unsplash"
+    clock.advance(31 * 60)  # that copy is stale now
+    fake_unsplash.default = Reply.server_error()
+    for n in range(10):  # ten failures within a minute: the breaker opens (spec §1.9)
+        assert search(query=f"fallo {n}").status == 502
+    calls = len(fake_unsplash.searches())
+    fake_unsplash.default = None  # Unsplash is back, but the circuit stays open for 30 s
+
+    assert search(query="cielo").data["source"] == "stale-cache"
+    refused = search(query="otra")
+    assert refused.status == 503, refused
+    assert 1 <= int(refused.headers["retry-after"]) <= 30
+    assert len(fake_unsplash.searches()) == calls  # nothing sent while open
+    clock.advance(31)  # half-open: one trial, which succeeds and closes it
+    assert search(query="otra").data["source"] == "unsplash"

@@ -40,7 +40,7 @@ from describe_it.images.models import (
     Source,
 )
 from describe_it.images.unsplash import KeyRejected, QuotaExhausted
-from describe_it.observability import logger
+from describe_it.observability import error_fields, logger
 
 if TYPE_CHECKING:
     from describe_it.identity import Principal
@@ -116,10 +116,12 @@ class ImageSearchService:
         """
         if unsplash_id.startswith("demo-"):
             return False
+        from describe_it.errors import LoggableError
+
         try:
             key, _own = self._key(who)
-        except ApiError as exc:
-            logger.info("download tracking skipped", extra={"error": type(exc).__name__})
+        except (ApiError, LoggableError) as exc:  # e.g. a stored key that cannot be decrypted
+            logger.warning("download tracking skipped", extra=error_fields(exc))
             return False
         return key is not None and self._unsplash.track_download(unsplash_id, key)
 
