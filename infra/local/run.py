@@ -40,7 +40,32 @@ def build_app() -> object:
             swagger_favicon_url="data:,",
         )
 
+    _serve_demo_images(app)
     return app
+
+
+def _serve_demo_images(app: object) -> None:
+    """``/demo-images/<file>``: the demo catalogue's pictures, for the browser (search results link here).
+
+    Only the files the manifest lists, from the package itself. Describing one never comes back here: the
+    catalogue maps these URLs to the packaged bytes (``describe_it.images.demo.find_by_url``).
+    """
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    from describe_it.errors import NotFound
+    from describe_it.images.demo import DISPLAY_PREFIX, by_file
+
+    assert isinstance(app, FastAPI)
+
+    @app.get(DISPLAY_PREFIX + "{name}", include_in_schema=False)
+    def demo_image(name: str) -> Response:
+        image = by_file(name)
+        if image is None:
+            raise NotFound("No such demo image")
+        # Cross-origin: the frontend's dev server (another port, often another site) shows them in <img>.
+        headers = {"Cache-Control": "public, max-age=86400", "Cross-Origin-Resource-Policy": "cross-origin"}
+        return Response(image.data, media_type=image.content_type, headers=headers)
 
 
 def main() -> int:

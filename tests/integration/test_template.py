@@ -43,6 +43,8 @@ EXPECTED_PATHS: dict[str, set[str]] = {
     "settings_sync": {"/api/settings/sync"},
     "settings_apikeys": {"/api/settings/apikeys"},
     "settings_apikeys_validate": {"/api/settings/apikeys/validate"},
+    "images_search": {"/api/images/search", "/api/images/search-edge"},
+    "images_proxy": {"/api/images/proxy"},
     "fallback": {"$default"},
     "migrate": set(),
     "email_sender": set(),
@@ -51,8 +53,8 @@ EXPECTED_PATHS: dict[str, set[str]] = {
 PENDING = {"settings", "settings_sync", "settings_apikeys", "settings_apikeys_validate"}
 
 # Database role per function (schema.md §1): auth routes and the e-mail sender use describeit_auth,
-# admin routes describeit_admin, every other data route describeit_app; these two touch no database.
-NO_DATABASE = {"health", "fallback", "describe_language"}
+# admin routes describeit_admin, every other data route describeit_app; these touch no database.
+NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
 AUTH_ROLE_FUNCTIONS = {"email_sender"}
 ADMIN_PATHS = {
     "/api/analytics/dashboard",
@@ -236,7 +238,9 @@ def test_function_gets_only_its_database_role(name: str):
     if role is None:
         assert not secret_vars
         assert "VpcConfig" not in props, f"{name} uses no database and belongs outside the VPC"
-        assert readable == []
+        # At most the public key set, for a route that verifies tokens.
+        expected = [{"Ref": "JwtPublicKeysSecret"}] if "JWT_PUBLIC_KEYS_SECRET_ARN" in env else []
+        assert readable == expected
         return
     secret = {"app": "AppDbSecret", "auth": "AuthDbSecret", "admin": "AdminDbSecret"}[role]
     assert secret_vars == {ROLE_SECRET_ENV[role]}
@@ -304,8 +308,8 @@ def test_every_function_uses_the_common_layer_built_by_its_makefile():
     assert (ROOT / layer["Properties"]["ContentUri"] / "python" / "describe_it" / "__init__.py").exists()
 
 
-# The functions that call Claude (or process images): the only ones carrying the AI layer.
-AI_FUNCTIONS = {"describe_language"}
+# The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
+AI_FUNCTIONS = {"describe_language", "images_proxy"}
 
 
 def test_anthropic_is_packaged_only_in_the_ai_layer():

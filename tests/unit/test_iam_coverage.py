@@ -87,6 +87,7 @@ AWS_CALLS: dict[str, Calls] = {
     # Large idempotent responses (runtime/idempotency.py); only functions with an idempotent route store them.
     "describe_it.runtime.blobs": calls("s3:PutObject", "s3:GetObject", settings=("EXPORT_BUCKET",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
+    "describe_it.images.quota": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),
     "describe_it.db.migrate": calls(
         "secretsmanager:GetSecretValue", settings=("DB_MASTER_SECRET_ARN", *DB_SECRETS)
@@ -135,6 +136,11 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "describe_language": {
         "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
         "unseal → decrypt); sealing happens in the generation route",
+    },
+    "images_search": {
+        "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
+        "ssm:GetParameter": "api_base_url is read only to build demo image URLs, and the demo catalogue "
+        "answers in the local stage only (ImageSearchService._demo_mode)",
     },
 }
 
