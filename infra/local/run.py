@@ -23,9 +23,10 @@ DEMO_PASSWORD = "demo-password-2026"
 
 class FlushMetrics:
     """What Lambda's handler stack does per invocation, done here per request: the metrics it recorded
-    are printed as one EMF document. Requests served at the same time share Powertools' one metric
-    set, so one document may carry another concurrent request's metrics (never in Lambda, which
-    runs one invocation at a time per instance)."""
+    are printed as one EMF document, before the last byte of the response leaves (so a client that has
+    its answer can read them). Requests served at the same time share Powertools' one metric set, so
+    one document may carry another concurrent request's metrics (never in Lambda, which runs one
+    invocation at a time per instance)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -33,11 +34,19 @@ class FlushMetrics:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         from describe_it.observability import flush_metrics
 
-        try:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
-        finally:
-            if scope["type"] == "http":
+            return
+
+        async def flush_then_send(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
                 flush_metrics()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, flush_then_send)
+        finally:
+            flush_metrics()  # whatever was recorded after the response (nothing, usually)
 
 
 def build_app() -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -139,3 +140,19 @@ def test_a_fresh_instance_reports_its_cold_start_once_and_flushes_every_invocati
     assert metric_names(documents[0]) == {"ColdStart", "Probes"}
     assert metric_names(documents[1]) == {"Probes"}
     assert all(d["function_name"] == "describe-it-ProbeFunction-1A2B3C" for d in documents)
+
+
+def test_every_function_runs_under_the_stack_and_nothing_sets_process_wide_log_keys():
+    # Forty more functions will copy what is here: each must end on one of the two entry points, and
+    # no code may use what this stack replaces (process-wide keys, a second flush, a second cold start).
+    replaced = ("append_keys(", "inject_lambda_context", "log_metrics", "set_correlation_id(")
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        text = app.read_text()
+        assert re.search(r"^lambda_handler = (make_handler|job_handler)\(", text, re.M), app
+    stack = {"observability.py", "handler.py"}  # they say why these are not used
+    for path in [*(ROOT / "functions").rglob("*.py"), *(ROOT / "layers").rglob("describe_it/**/*.py")]:
+        if path.name in stack and path.parent.name == "describe_it":
+            continue
+        text = path.read_text()
+        for name in replaced:
+            assert name not in text.replace("thread_safe_append_keys(", ""), f"{path}: {name}"

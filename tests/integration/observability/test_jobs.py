@@ -46,7 +46,9 @@ def test_a_failed_job_logs_the_error_class_and_raises(settings_env):
     settings_env(DB_AUTH_URL=CLOSED, DB_CONNECT_TIMEOUT_S="1")
     try:
         with captured() as out, pytest.raises(Exception) as raised:
-            load_function("email_sender").lambda_handler(event_file("email_sender", "scheduled"), LambdaContext())
+            load_function("email_sender").lambda_handler(
+                event_file("email_sender", "scheduled"), LambdaContext()
+            )
     finally:
         close_pools()
     failed = out.line("job failed")
