@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from describe_it.handler import correlation_id_of
-from describe_it.observability import log_context, logger
+from describe_it.observability import current_correlation_id, log_context, logger
 from infra.local.functions import LambdaContext
 from tests.support.logs import captured, metric_names
 
@@ -30,6 +30,13 @@ def test_log_context_keys_are_on_the_lines_inside_and_restored_after():
     assert inner["correlation_id"] == "inner-000001" and inner["path"] == "/a"
     assert outer["correlation_id"] == "outer-000001" and outer["path"] == "/a"
     assert "correlation_id" not in after and "path" not in after
+
+
+def test_the_current_correlation_id_is_the_one_of_the_enclosing_block():
+    assert current_correlation_id() is None
+    with log_context(correlation_id="outer-000001"):
+        assert current_correlation_id() == "outer-000001"
+    assert current_correlation_id() is None
 
 
 def test_log_context_keys_belong_to_their_thread():

@@ -56,6 +56,14 @@ def log_context(**keys: Any) -> Iterator[None]:
         logger.thread_safe_append_keys(**saved)
 
 
+def current_correlation_id() -> str | None:
+    """The ``correlation_id`` of the request or job this code runs for (None outside one): what a
+    caller passes on as ``correlationId`` when it starts a job or a workflow, so that one search
+    finds both (``describe_it.handler.correlation_id_of``)."""
+    value = logger.thread_safe_get_current_keys().get("correlation_id")
+    return value if isinstance(value, str) else None
+
+
 def flush_metrics() -> None:
     """Write the metrics recorded so far as one EMF document on stdout (CloudWatch turns it into
     metrics), and nothing when there are none (Powertools would warn)."""

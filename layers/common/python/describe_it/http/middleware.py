@@ -1,7 +1,7 @@
 """Pure ASGI middleware for what every response needs, whatever route (or none) handled it.
 
-Request id (the request's correlation id, on its log lines too), start time, security headers, CORS (allow-list, preflight answered here), OPTIONS,
-HEAD without a body. Written as raw ASGI rather than BaseHTTPMiddleware: cheaper per request.
+Request id (also the correlation id of the request's log lines), start time, security headers, CORS
+(allow-list, preflight answered here), OPTIONS, HEAD without a body. Written as raw ASGI rather than BaseHTTPMiddleware: cheaper per request.
 """
 
 from __future__ import annotations
