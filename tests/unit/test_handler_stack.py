@@ -98,7 +98,7 @@ def probe(request: Request):
 
 handler = make_handler(create_app(router))
 for _ in range(2):
-    assert handler(http_event("GET", "/api/probe"), Context())["statusCode"] == 200
+    assert handler(http_event("GET", "/api/probe", request_id="gw-request-id"), Context())["statusCode"] == 200
 # A real function whose request records no metric: no document, and no warning (-W error).
 health = load_function("health").lambda_handler
 assert health(http_event("GET", "/api/health"), Context())["statusCode"] == 200

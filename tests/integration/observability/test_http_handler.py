@@ -21,7 +21,13 @@ def test_an_invocation_writes_its_metrics_as_one_emf_document(settings_env):
 
     clear_local_cache()
     with captured() as out:
-        reply = call("GET", "/api/auth/me", token=token, headers={"x-request-id": "obs-me-000001"})
+        reply = call(
+            "GET",
+            "/api/auth/me",
+            token=token,
+            headers={"x-request-id": "obs-me-000001"},
+            request_id="gw-obs-me-000001",
+        )
     assert reply.status == 200, reply
 
     [document] = out.emf
@@ -33,7 +39,7 @@ def test_an_invocation_writes_its_metrics_as_one_emf_document(settings_env):
     assert out.lines("rate limiting unavailable; allowing (degraded)")
     for line in out.logs:  # every line of this request
         assert line["correlation_id"] == "obs-me-000001", line
-        assert line["gateway_request_id"] == "gw-request-id"
+        assert line["gateway_request_id"] == "gw-obs-me-000001"
         assert line["path"] == "/api/auth/me" and line["method"] == "GET"
         assert line["function_request_id"] == "local-request-id"
         assert line["function_name"] == "local"

@@ -76,9 +76,9 @@ def test_success_envelope_and_headers():
 
 
 def test_bad_request_id_is_replaced_by_the_gateways():
-    reply = send("GET", headers={"x-request-id": "bad id with spaces"})
-    assert reply.headers["x-request-id"] == "gw-request-id" == reply.json["metadata"]["requestId"]
-    assert send("GET").headers["x-request-id"] == "gw-request-id"
+    reply = send("GET", headers={"x-request-id": "bad id with spaces"}, request_id="gw-request-0001")
+    assert reply.headers["x-request-id"] == "gw-request-0001" == reply.json["metadata"]["requestId"]
+    assert send("GET", request_id="gw-request-0002").headers["x-request-id"] == "gw-request-0002"
 
 
 def test_unknown_route_and_method():
@@ -211,7 +211,8 @@ def test_log_lines_carry_both_request_ids():
     handler_.setFormatter(logger.registered_formatter)
     logger.addHandler(handler_)
     try:
-        send("PUT", body={}, headers={"x-request-id": "client-req-0002"})  # logs the unexpected error
+        # logs the unexpected error
+        send("PUT", body={}, headers={"x-request-id": "client-req-0002"}, request_id="gw-request-id")
     finally:
         logger.removeHandler(handler_)
     record = json.loads(next(line for line in stream.getvalue().splitlines() if "unhandled error" in line))
