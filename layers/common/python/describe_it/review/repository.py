@@ -119,17 +119,6 @@ def insert_log(conn: Conn, values: dict[str, Any]) -> None:
     conn.execute(f"INSERT INTO review_logs ({', '.join(columns)}) VALUES ({_placeholders(columns)})", values)
 
 
-def count_session_review(conn: Conn, me: UUID, session_id: UUID, correct: bool, now: datetime) -> bool:
-    """Session counters of spec §11.6; False if the caller has no such session."""
-    cursor = conn.execute(
-        """UPDATE sessions SET reviews_count = reviews_count + 1, reviews_correct = reviews_correct + %s,
-                  last_activity_at = greatest(last_activity_at, %s)
-            WHERE id = %s AND user_id = %s""",
-        [1 if correct else 0, now, session_id, me],
-    )
-    return cursor.rowcount == 1
-
-
 # --- the due queue -----------------------------------------------------------------------------------
 
 
