@@ -38,6 +38,7 @@ class ProgressRow:
     streak_count: int
     average_response_time_ms: int | None
     first_reviewed_at: datetime
+    first_mastered_at: datetime | None
 
 
 @dataclass
@@ -53,10 +54,11 @@ class QueueCounts:
 
 
 _PROGRESS = """state::text AS state, step, stability, difficulty, due, last_review, reps, lapses, correct_count,
-    incorrect_count, streak_count, average_response_time_ms, first_reviewed_at"""
+    incorrect_count, streak_count, average_response_time_ms, first_reviewed_at, first_mastered_at"""
 _WRITE_COLUMNS = (
     "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "correct_count",
     "incorrect_count", "streak_count", "mastery", "average_response_time_ms", "first_reviewed_at",
+    "first_mastered_at",
 )  # fmt: skip
 
 

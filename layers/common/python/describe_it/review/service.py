@@ -185,6 +185,10 @@ def _reviewed(
             if average is None or previous == 0
             else round((average * previous + body.response_time_ms) / reps)
         )
+    mastery = sched.mastery(scheduler, state.stability, at)
+    first_mastered = before.first_mastered_at if before else None
+    if first_mastered is None and sched.learning_phase(state.state, mastery) == "mastered":
+        first_mastered = at  # the first review that crosses mastery (achievements, mastered per day)
     values = {
         **asdict(state),
         "reps": reps,
@@ -193,9 +197,10 @@ def _reviewed(
         "correct_count": (before.correct_count if before else 0) + (1 if correct else 0),
         "incorrect_count": (before.incorrect_count if before else 0) + (0 if correct else 1),
         "streak_count": ((before.streak_count if before else 0) + 1) if correct else 0,
-        "mastery": sched.mastery(scheduler, state.stability, at),
+        "mastery": mastery,
         "average_response_time_ms": average,
         "first_reviewed_at": before.first_reviewed_at if before else at,
+        "first_mastered_at": first_mastered,
     }
     return reviewed, values, retrievability
 
