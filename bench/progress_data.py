@@ -31,7 +31,8 @@ class Shape:
 
 def _user(conn: object, email: str, time_zone: str) -> UUID:
     row = conn.execute(  # type: ignore[attr-defined]
-        """INSERT INTO users (email, username, password_hash, time_zone) VALUES (%s, %s, %s, %s)
+        """INSERT INTO users (email, username, password_hash, time_zone, created_at)
+           VALUES (%s, %s, %s, %s, now() - interval '2 years')
            ON CONFLICT (email) DO UPDATE SET time_zone = excluded.time_zone RETURNING id""",
         [email, email.split("@")[0].replace(".", "_")[:30], FAKE_HASH, time_zone],
     ).fetchone()
@@ -62,11 +63,12 @@ def _learner(conn: object, me: UUID, shape: Shape, items: int, reviews: int) -> 
     run(
         """INSERT INTO learning_progress (user_id, vocabulary_item_id, state, step, stability, difficulty, due,
                                           last_review, reps, correct_count, incorrect_count, mastery,
-                                          first_reviewed_at)
+                                          first_reviewed_at, first_mastered_at)
            SELECT %(me)s, i.id, CASE WHEN k %% 5 = 0 THEN 'learning' ELSE 'review' END::fsrs_state,
                   CASE WHEN k %% 5 = 0 THEN 0 END, 1 + (k %% 97), 1 + (k %% 9),
                   now() + make_interval(hours => ((k %% 400) - 100)::int), now() - make_interval(hours => (k %% 300)::int),
-                  2, 1, 1, least(0.999, (k %% 100) / 100.0), i.created_at + interval '1 hour'
+                  2, 1, 1, least(0.999, (k %% 100) / 100.0), i.created_at + interval '1 hour',
+                  CASE WHEN k %% 5 <> 0 AND k %% 100 >= 80 THEN i.created_at + interval '3 days' END
              FROM (SELECT i.id, i.created_at, row_number() OVER (ORDER BY i.created_at) AS k
                      FROM vocabulary_items i JOIN vocabulary_lists l ON l.id = i.vocabulary_list_id
                     WHERE l.owner_id = %(me)s) i""",

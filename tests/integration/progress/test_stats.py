@@ -14,6 +14,7 @@ import pytest
 from describe_it.progress.service import ProgressService
 from tests.integration.progress.conftest import Learner
 from tests.integration.progress.history import Clock, History, who
+from tests.support.api import call
 
 
 def z(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -227,3 +228,19 @@ def test_stats_from_rollups_equal_the_raw_computation(madrid: Learner, admin_sql
     with transaction("admin") as conn:
         roll_up(conn, madrid.id, partial.now)
     assert ProgressService(partial).stats(who(madrid)) == expected
+
+
+def test_the_analytics_and_stats_routes(madrid: Learner) -> None:
+    for period, days in (("7d", 7), ("30d", 30), ("90d", 90), ("365d", 365)):
+        reply = madrid.call("GET", "/api/progress/analytics", query=f"period={period}")
+        assert reply.status == 200 and reply.data["period"] == period, reply
+        assert len(reply.data["progressOverTime"]) == days
+        assert reply.headers["cache-control"] == "no-store"
+    assert madrid.call("GET", "/api/progress/analytics").data["period"] == "30d"
+    for bad in ("period=1y", "period=30", "period=", "period=7D"):
+        refused = madrid.call("GET", "/api/progress/analytics", query=bad)
+        assert refused.status == 400 and refused.json["details"][0]["field"] == "period", (bad, refused)
+    stats = madrid.call("GET", "/api/progress/stats", query="ignored=1")
+    assert stats.status == 200 and stats.headers["cache-control"] == "no-store"
+    assert call("GET", "/api/progress/stats", headers={"authorization": "Bearer nope"}).status == 401
+    assert call("GET", "/api/progress/stats").status == 401

@@ -6,6 +6,7 @@ a date means the user's local day, so ``from=2025-11-24&to=2025-11-30`` is that 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,26 +20,30 @@ def _bad(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, details=[Detail(field, message, "invalid_format")])
 
 
-def parse_bound(value: str | None, field: str) -> Bound | None:
+# "+01:00" in a query string arrives as " 01:00" when the client did not encode "+" (%2B)
+_SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
+
+
+def parse_bound(value: str | None, field: str, *, dates: bool = True) -> Bound | None:
     if value is None:
         return None
-    text = value.strip()
+    text = _SPACED_OFFSET.sub(r"+\1", value.strip())
+    expected = "a date (YYYY-MM-DD) or an RFC 3339 timestamp" if dates else "an RFC 3339 timestamp"
     try:
-        if len(text) == 10:
+        if len(text) == 10 and dates:
             return date.fromisoformat(text)
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise _bad(field, f"{field} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise _bad(field, f"{field} needs a time zone offset")
+        raise _bad(field, f"{field} must be {expected}") from None
+    if len(text) == 10 or parsed.tzinfo is None:
+        raise _bad(field, f"{field} must be {expected} with a time zone offset")
     return parsed
 
 
 def parse_instant(value: str | None, field: str) -> datetime | None:
     """An RFC 3339 timestamp with offset (no bare date)."""
-    bound = parse_bound(value, field)
-    if bound is not None and not isinstance(bound, datetime):
-        raise _bad(field, f"{field} must be an RFC 3339 timestamp")
+    bound = parse_bound(value, field, dates=False)
+    assert bound is None or isinstance(bound, datetime)
     return bound
 
 
