@@ -181,11 +181,9 @@ _EARLIER = "day > %(today)s::date - 14 AND day <= %(today)s::date - 7"
 _MONTH = "day > %(today)s::date - 30"
 _OWN_ITEMS = """vocabulary_lists l JOIN vocabulary_items i ON i.vocabulary_list_id = l.id
                  WHERE l.owner_id = %(me)s"""
-_ALL_SESSIONS = """(SELECT ended_at, status, reviews_count, reviews_correct, qa_attempts, qa_correct
-                      FROM sessions WHERE user_id = %(me)s
-                    UNION ALL
-                    SELECT ended_at, status, reviews_count, reviews_correct, qa_attempts, qa_correct
-                      FROM sessions_archive WHERE user_id = %(me)s) s"""
+# a completed session with at least 10 graded answers, all right (the partial index's predicate)
+_PERFECT = """status = 'completed' AND reviews_count + qa_attempts >= 10
+               AND reviews_correct + qa_correct = reviews_count + qa_attempts"""
 # The 1000th point is earned within the first 200 graded answers (each earns 5 or 10 points).
 _POINTS_1000 = """(SELECT at FROM (
         SELECT at, sum(points) OVER (ORDER BY at ROWS UNBOUNDED PRECEDING) AS total
@@ -251,9 +249,8 @@ SELECT {_sum("reviews")}::int AS reviews, {_sum("reviews_correct")}::int AS revi
        (SELECT first_mastered_at FROM learning_progress WHERE user_id = %(me)s AND first_mastered_at IS NOT NULL
          ORDER BY first_mastered_at OFFSET 49 LIMIT 1) AS fiftieth_mastered_at,
        {_POINTS_1000} AS points_1000_at,
-       (SELECT min(ended_at) FROM {_ALL_SESSIONS}
-         WHERE status = 'completed' AND reviews_count + qa_attempts >= 10
-           AND reviews_correct + qa_correct = reviews_count + qa_attempts) AS perfect_session_at
+       least((SELECT min(ended_at) FROM sessions WHERE user_id = %(me)s AND {_PERFECT}),
+             (SELECT min(ended_at) FROM sessions_archive WHERE user_id = %(me)s AND {_PERFECT})) AS perfect_session_at
   FROM days"""
 )
 
@@ -345,18 +342,19 @@ qa_groups AS (
          (count(*) FILTER (WHERE is_correct))::int AS correct
     FROM qa_responses WHERE user_id = %(me)s AND answered_at >= %(period_start)s AND answered_at < %(period_end)s
    GROUP BY GROUPING SETS ((category), (difficulty))),
-mine AS MATERIALIZED (SELECT vocabulary_item_id, learning_phase FROM learning_progress WHERE user_id = %(me)s),
-own AS MATERIALIZED (
-  SELECT i.vocabulary_list_id AS list_id, i.id AS item_id
-    FROM vocabulary_lists l JOIN vocabulary_items i ON i.vocabulary_list_id = l.id WHERE l.owner_id = %(me)s),
-per_list AS MATERIALIZED (
-  SELECT o.list_id, count(*)::int AS total, count(m.vocabulary_item_id)::int AS studied,
-         (count(*) FILTER (WHERE m.learning_phase = 'learning'))::int AS learning,
-         (count(*) FILTER (WHERE m.learning_phase = 'review'))::int AS review,
-         (count(*) FILTER (WHERE m.learning_phase = 'mastered'))::int AS mastered
-    FROM own o LEFT JOIN mine m ON m.vocabulary_item_id = o.item_id GROUP BY 1),
+-- per own list: its items (the list's own count, kept exact by the 0004 triggers) and the caller's
+-- progress rows on them; progress is joined to the items of the own lists only
+per_list AS (
+  SELECT i.vocabulary_list_id AS list_id, count(*)::int AS studied,
+         (count(*) FILTER (WHERE p.learning_phase = 'learning'))::int AS learning,
+         (count(*) FILTER (WHERE p.learning_phase = 'review'))::int AS review,
+         (count(*) FILTER (WHERE p.learning_phase = 'mastered'))::int AS mastered
+    FROM learning_progress p JOIN vocabulary_items i ON i.id = p.vocabulary_item_id
+   WHERE p.user_id = %(me)s
+     AND i.vocabulary_list_id = ANY (ARRAY(SELECT id FROM vocabulary_lists WHERE owner_id = %(me)s))
+   GROUP BY 1),
 lists AS (
-  SELECT l.id AS list_id, l.name, l.created_at, coalesce(c.total, 0) AS total, coalesce(c.studied, 0) AS studied,
+  SELECT l.id AS list_id, l.name, l.created_at, l.total_words AS total, coalesce(c.studied, 0) AS studied,
          coalesce(c.learning, 0) AS learning, coalesce(c.review, 0) AS review, coalesce(c.mastered, 0) AS mastered
     FROM vocabulary_lists l LEFT JOIN per_list c ON c.list_id = l.id WHERE l.owner_id = %(me)s),
 session_types AS (

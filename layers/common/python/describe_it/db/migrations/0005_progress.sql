@@ -21,6 +21,11 @@ DROP INDEX qa_responses_user_answered_idx;
 CREATE INDEX sessions_user_started_id_idx ON sessions (user_id, started_at DESC, id DESC);
 DROP INDEX sessions_user_started_idx;
 
+-- sessions: the first perfect session (achievement perfect_score: completed, >= 10 graded answers, all right)
+CREATE INDEX sessions_user_perfect_idx ON sessions (user_id, ended_at)
+  WHERE status = 'completed' AND reviews_count + qa_attempts >= 10
+    AND reviews_correct + qa_correct = reviews_count + qa_attempts;
+
 -- user_interactions: GET /api/progress/track pages newest first, ties by id; the rest reads the same range.
 CREATE INDEX user_interactions_user_occurred_id_idx ON user_interactions (user_id, occurred_at DESC, id DESC);
 DROP INDEX user_interactions_user_occurred_idx;
