@@ -11,7 +11,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from describe_it.descriptions.models import fold_enum
@@ -88,16 +97,25 @@ class AnswerRequest(ApiModel):
         description="RFC 3339 with offset; within the last 7 days, at most 60 s ahead (default now)",
     )
 
+    @field_validator("selected_index", "correct_index")
+    @classmethod
+    def _into_options(cls, index: int | None, info: ValidationInfo) -> int | None:
+        options = info.data.get("options")  # validated before the indexes (declared first)
+        if index is not None and options is not None and index >= len(options):
+            raise PydanticCustomError("less_than_equal", "Must point into options")
+        return index
+
+    @field_validator("answered_at")
+    @classmethod
+    def _with_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise PydanticCustomError("value_error", "A timestamp needs a time zone offset")
+        return value
+
     @model_validator(mode="after")
-    def _consistent(self) -> AnswerRequest:
+    def _answered(self) -> AnswerRequest:
         if self.user_answer is None and self.selected_index is None:
             raise PydanticCustomError("value_error", "Send userAnswer or selectedIndex")
-        if self.options is not None:
-            for name, index in (("selectedIndex", self.selected_index), ("correctIndex", self.correct_index)):
-                if index is not None and index >= len(self.options):
-                    raise PydanticCustomError("value_error", f"{name} must point into options")
-        if self.answered_at is not None and self.answered_at.tzinfo is None:
-            raise PydanticCustomError("value_error", "answeredAt needs a time zone offset")
         return self
 
 

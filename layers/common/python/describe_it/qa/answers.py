@@ -86,11 +86,13 @@ class AnswersService:
                 raise _missing("descriptionId", "Saved description")
             if body.image_id is not None and not repo.image_exists(conn, body.image_id):
                 raise _missing("imageId", "Image")
-            row = repo.insert(conn, me, values)
+            # The counters first: that UPDATE is also the check that the session is the caller's (the
+            # foreign key alone would accept someone else's session; it does not see row-level security).
             if body.session_id is not None and not repo.bump_session(
                 conn, me, body.session_id, now, qa_attempts=1, qa_correct=int(result.is_correct)
             ):
-                raise _missing("sessionId", "Session")  # rolls the answer back too
+                raise _missing("sessionId", "Session")
+            row = repo.insert(conn, me, values)
         return QaResponse.model_validate(row, from_attributes=True)
 
     def answers(
