@@ -19,7 +19,7 @@ from describe_it.descriptions.service import save_description
 from describe_it.images_ids import image_id_for_hash, source_hash_for_url
 from infra.local.stack import Stack
 from tests.integration.descriptions.conftest import EN, ES, SAVED, Learner, body
-from tests.support.lambda_invoke import Reply
+from tests.support.lambda_invoke import Reply, load_function
 
 
 def rows_of(admin_sql: Callable[..., Any], user: UUID) -> int:
@@ -151,6 +151,7 @@ def test_two_saves_of_one_generation_at_once_make_exactly_one_row(
     ana: Learner, image_id: str, admin_sql: Callable[..., Any]
 ) -> None:
     generation = str(uuid.uuid4())
+    load_function("descriptions_saved")  # imported once before the threads (importing is not thread-safe)
     start = threading.Barrier(2, timeout=30)
 
     def post(_: int) -> Reply:

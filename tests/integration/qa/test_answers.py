@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from tests.integration.descriptions.conftest import Learner, body
-from tests.support.lambda_invoke import Reply
+from tests.support.lambda_invoke import Reply, load_function
 
 PATH = "/api/qa/responses"
 QUESTION = {"question": "¿De qué color es la casa?", "correctAnswer": "La casa es roja"}
@@ -106,6 +106,7 @@ def test_session_counters_move_with_the_answers(ana: Learner, admin_sql: Callabl
 def test_concurrent_answers_of_one_session_all_count(ana: Learner, admin_sql: Callable[..., Any]) -> None:
     session = session_of(admin_sql, ana.id)
     n = 6
+    load_function("qa_responses")  # imported once before the threads (importing is not thread-safe)
     start = threading.Barrier(n, timeout=30)
 
     def post(i: int) -> Reply:
