@@ -37,6 +37,14 @@ FILE_FORMATS: dict[FileKind, FileFormat] = {
 }
 
 
+def kind_for(format: str, anki_file: str | None = None) -> FileKind:
+    """The file an export format is written as: anki is the ``.apkg`` deck unless the text file is asked for."""
+    if format == "anki":
+        return "anki-text" if anki_file == "text" else "apkg"
+    kinds: dict[str, FileKind] = {"json": "json", "csv": "csv", "pdf": "pdf", "quizlet": "quizlet"}
+    return kinds[format]
+
+
 def write_file(kind: FileKind, sink: IO[bytes], meta: ExportMeta, content: ExportContent) -> int:
     """Write ``content`` as ``kind`` to ``sink``; returns the number of rows written."""
     spec = FILE_FORMATS[kind]

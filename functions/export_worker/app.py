@@ -1,0 +1,14 @@
+"""Writes one large export (spec §13): invoked asynchronously by POST /api/export/generate."""
+
+from typing import Any
+
+from describe_it.export.worker import handle
+from describe_it.observability import logger, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    result = handle(event, context.get_remaining_time_in_millis)
+    metrics.add_metric(name=f"Exports_{result['outcome']}", unit="Count", value=1)
+    return result
