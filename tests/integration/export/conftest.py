@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -128,3 +128,47 @@ WORDS = [
     {"phrase": "mañana", "translation": "tomorrow", "category": "tiempo"},
     {"phrase": "=SUMA(A1)", "translation": "+formula", "notes": "-menos"},
 ]
+
+
+def seed_descriptions(admin_sql: Callable[..., Any], user_id: UUID, count: int = 2, **columns: Any) -> None:
+    """Saved descriptions of ``user_id`` (their routes are another issue's): the first a favourite."""
+    image = uuid4()
+    admin_sql(
+        "INSERT INTO images (id, source_hash, source_type, url) VALUES (%s, %s, 'url', %s)",
+        [image, image.bytes * 2, f"https://images.example.com/{image}.jpg"],
+    )
+    for n in range(count):
+        admin_sql(
+            """INSERT INTO saved_descriptions (user_id, image_id, style, english_description, spanish_description,
+                                               word_count_english, word_count_spanish, is_favorite, user_rating,
+                                               tags, is_public, created_at)
+               VALUES (%s, %s, 'narrativo', %s, %s, 8, 9, %s, 4, %s, %s, %s)""",
+            [
+                user_id,
+                image,
+                f"A boy plays with a penguin in the garden ({n}).",
+                f"Un niño juega con un pingüino en el jardín ({n}). ¿Qué más? ¡Mañana!",
+                n == 0,
+                columns.get("tags", ["jardín"]),
+                columns.get("is_public", False),
+                columns.get("created_at", "2026-03-01T10:00:00Z"),
+            ],
+        )
+
+
+def seed_answers(admin_sql: Callable[..., Any], user_id: UUID, count: int = 2) -> None:
+    """Q&A answers of ``user_id``: alternately right and wrong, medium difficulty."""
+    for n in range(count):
+        admin_sql(
+            """INSERT INTO qa_responses (user_id, question, correct_answer, user_answer, is_correct, similarity_score,
+                                         difficulty, category, answered_at)
+               VALUES (%s, %s, 'Juega en el jardín.', %s, %s, %s, 'medio', 'Comprensión', %s)""",
+            [
+                user_id,
+                f"¿Qué hace el niño? ({n})",
+                "juega en el jardin" if n % 2 == 0 else "Duerme.",
+                n % 2 == 0,
+                0.9 if n % 2 == 0 else 0.1,
+                f"2026-03-0{n % 9 + 1}T10:00:00Z",
+            ],
+        )
