@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from describe_it.errors import DependencyDown
 from describe_it.export.worker import handle
 from describe_it.observability import logger, metrics
 
@@ -9,6 +10,10 @@ from describe_it.observability import logger, metrics
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    result = handle(event, context.get_remaining_time_in_millis)
+    try:
+        result = handle(event, context.get_remaining_time_in_millis)
+    except DependencyDown:  # the run went back to pending: Lambda delivers the event again
+        metrics.add_metric(name="Exports_retried", unit="Count", value=1)
+        raise
     metrics.add_metric(name=f"Exports_{result['outcome']}", unit="Count", value=1)
     return result
