@@ -65,6 +65,8 @@ def kind(event: dict[str, Any]) -> str:
         return "eventbridge"
     if event == {}:
         return "direct"  # an async Invoke with an empty payload (the e-mail sender's post-commit kick)
+    if set(event) == {"exportId", "userId"}:
+        return "export-job"  # the async Invoke of the export worker by POST /api/export/generate
     return "unknown"
 
 
@@ -83,6 +85,16 @@ def test_event_is_a_known_payload(path: Path):
     assert kind(event) != "unknown", f"{_id(path)} is not an HTTP API, CloudFormation or EventBridge event"
     if kind(event) == "direct":
         assert path.parent.name == "email_sender"
+    if kind(event) == "export-job":
+        assert path.parent.name == "export_worker"
+
+
+@pytest.mark.parametrize("path", files_of("export-job"), ids=_id)
+def test_export_job_event_is_what_the_generate_route_sends(path: Path):
+    from describe_it.export.api import ExportJob
+
+    job = ExportJob.model_validate(load(path))
+    assert job.model_dump(mode="json", by_alias=True) == load(path)
 
 
 @pytest.mark.parametrize("path", files_of("http"), ids=_id)

@@ -22,6 +22,7 @@ from describe_it.export.lifecycle import LEASE, START_BY
 from describe_it.export.runner import ExportRunner
 from tests.integration.export.conftest import WORDS, Learner, Queued, run_worker
 from tests.integration.export.test_streaming import fill_list
+from tests.support.lambda_invoke import event_file
 
 
 def queue_one(learner: Learner, queued: Queued, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -184,6 +185,7 @@ def test_an_event_that_is_not_a_job_or_names_no_export_does_nothing() -> None:
     assert run_worker({"hello": "world"}) == {"exportId": "", "outcome": "invalid"}
     unknown = {"exportId": str(uuid4()), "userId": str(uuid4())}
     assert run_worker(unknown)["outcome"] == "skipped"
+    assert run_worker(event_file("export_worker", "job"))["outcome"] == "skipped"  # the sample event
 
 
 @pytest.mark.usefixtures("four_words")
