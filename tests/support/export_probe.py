@@ -1,6 +1,6 @@
 """Run exports in a process of their own and report each one's peak memory (tests and bench use it).
 
-    python -m tests.support.export_probe [--discard] [--no-trace] [--batch=N] <user-id>:<export-id> ...
+    python -m tests.support.export_probe [--discard|--worker] [--no-trace] [--batch=N] <user-id>:<export-id> ...
     python -m tests.support.export_probe --upload <MiB> ...
 
 The local stack's S3 (moto) runs inside the test or bench process and keeps every object it is sent
@@ -9,7 +9,8 @@ Lambda, only the export's own code runs: each export is written by ``ExportRunne
 from PostgreSQL, the writer, the file on disk, the upload to the stack's S3) under tracemalloc, and
 one JSON line per export says its peak traced bytes, file size, row count, seconds and the process's
 peak RSS. ``--discard``: the file is read back in 64 KiB chunks instead of uploaded (the rows →
-writer → disk stage alone). ``--batch=N``: fetch N rows at a time instead of the repository's 500 (a
+writer → disk stage alone). ``--worker``: the worker's whole run of a pending export, through its
+handler code (claim, rows, file, upload, completion). ``--batch=N``: fetch N rows at a time instead of the repository's 500 (a
 writer holds the previous batch while the next is fetched, so memory is flat from the second batch
 on: small runs need several). ``--upload``: only the upload stage, of a file of that many MiB. The first
 export of a run warms the process up (imports, the S3 client, the font) and is reported like the
@@ -73,6 +74,21 @@ def measure(user_id: UUID, export_id: UUID, *, trace: bool, discard: bool) -> di
     return {**result, "size": produced.size, "records": produced.records}
 
 
+def run_worker(user_id: UUID, export_id: UUID, *, trace: bool) -> dict[str, float]:
+    from describe_it.db.tx import transaction
+    from describe_it.export import repository as repo
+    from describe_it.export.worker import handle
+
+    result: dict[str, float] = {}
+    with traced(result, trace):
+        outcome = handle({"exportId": str(export_id), "userId": str(user_id)})
+    assert outcome["outcome"] == "completed", outcome
+    with transaction("app", user_id) as conn:
+        export = repo.get(conn, export_id)
+    assert export is not None
+    return {**result, "size": export.file_size_bytes or 0, "records": export.records_count or 0}
+
+
 def upload(mib: int, *, trace: bool) -> dict[str, float]:
     """A file of ``mib`` MiB (not very compressible) through ``BlobStore.put_file`` to the stack's S3."""
     result: dict[str, float] = {}
@@ -100,6 +116,9 @@ def main(argv: list[str]) -> int:
     for arg in args:
         if "--upload" in argv:
             line = upload(int(arg), trace=trace)
+        elif "--worker" in argv:
+            user, export = arg.split(":")
+            line = run_worker(UUID(user), UUID(export), trace=trace)
         else:
             user, export = arg.split(":")
             line = measure(UUID(user), UUID(export), trace=trace, discard="--discard" in argv)

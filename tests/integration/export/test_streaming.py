@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from psycopg import sql
 
 from describe_it.db.tx import transaction
 from describe_it.export import repository as repo
@@ -114,3 +116,39 @@ def test_upload_peak_memory_is_flat_from_2_to_20_mib() -> None:
     assert second["peak"] <= 1.5 * first["peak"], (
         f"peak {first['peak']} B for 2 MiB, {second['peak']} B for 20 MiB"
     )
+
+
+def test_the_read_outlasts_the_app_roles_idle_limit_while_the_writer_works(
+    ana: Learner, admin_sql: Callable[..., Any]
+) -> None:
+    """The app role ends a transaction idle for 10 s (db/roles.sql); an export's read idles between
+    fetches while a batch is laid out. With the role's limit at 1 s, a writer that takes 2.5 s over
+    one batch must still get the next."""
+    from describe_it.db.pool import close_pools
+    from describe_it.export.runner import ExportRunner
+
+    export = pending_export(ana, "csv", fill_list(admin_sql, ana.id, 700, "Lenta"))  # two batches
+    fetches = 0
+
+    def slow_writer() -> None:  # runs before each fetch: the second comes 2.5 s after the first
+        nonlocal fetches
+        fetches += 1
+        if fetches == 2:
+            time.sleep(2.5)
+
+    ((settings,),) = admin_sql(
+        """SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+            WHERE r.rolname = 'describeit_app' AND s.setdatabase = 0"""
+    )
+    (limit,) = [value for value in settings if value.startswith("idle_in_transaction_session_timeout=")]
+    admin_sql("ALTER ROLE describeit_app SET idle_in_transaction_session_timeout = '1s'")
+    close_pools()  # new connections take the role's setting
+    try:
+        produced = ExportRunner().produce(export, check=slow_writer, keep_text=False)
+    finally:
+        restore = sql.SQL("ALTER ROLE describeit_app SET idle_in_transaction_session_timeout = {}")
+        admin_sql(restore.format(sql.Literal(limit.split("=", 1)[1])))
+        close_pools()
+
+    assert produced.records == 700
+    assert fetches == 4  # before each of three fetches (the last one finds the end), then the upload

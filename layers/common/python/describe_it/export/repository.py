@@ -254,6 +254,16 @@ def settle(conn: Conn, user_id: UUID | None, now: datetime, *, lease: timedelta,
 # --- content -----------------------------------------------------------------------------------------
 
 
+def long_read(conn: Conn, *, idle_s: int, statement_s: int) -> None:
+    """This transaction is an export's read: between two fetches it waits while the writer lays out a
+    batch, and its first fetch sorts the whole section. The app role's limits are meant for requests
+    (db/roles.sql: 10 s idle in a transaction, 5 s a statement); these hold until it ends."""
+    conn.execute(
+        "SELECT set_config('idle_in_transaction_session_timeout', %s, true), set_config('statement_timeout', %s, true)",
+        [f"{idle_s}s", f"{statement_s}s"],
+    )
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the filters of one export mean in SQL (``api.ExportFilters``, resolved by the service)."""

@@ -34,6 +34,10 @@ from describe_it.runtime.blobs import BlobStore
 from describe_it.vocabulary.repository import ItemFilter
 
 INLINE_CONTENT_MAX = 256 * 1024
+# The export's read transaction: how long it may wait for the writer between fetches, and how long
+# one fetch may take (the first one sorts the section).
+READ_IDLE_S = 120
+READ_STATEMENT_S = 60
 TEXT_KINDS: frozenset[FileKind] = frozenset({"json", "csv", "anki-text", "quizlet"})
 
 Check = Callable[[], None]
@@ -184,6 +188,7 @@ class ExportRunner:
             with transaction("app", export.user_id) as conn:
                 from describe_it.export.files import write_file
 
+                repo.long_read(conn, idle_s=READ_IDLE_S, statement_s=READ_STATEMENT_S)
                 records = write_file(kind, file, meta, _content(conn, export, chosen, options, check))
             size = file.tell()
             text = None
