@@ -2,8 +2,9 @@
 
 ``write_file`` is the one entry point the export route and worker call. Each writer module is imported
 when its kind is written, so a function that writes JSON never loads fpdf or sqlite3. The pairing
-rules of spec §13 (csv: one content type; anki/quizlet: vocabulary only) are checked by the service
-before it reads a row; ``write_file`` refuses a pairing it cannot write (a programming error).
+rules of spec §13 (csv: one content type; anki/quizlet: vocabulary only) are part of validating the
+request (``api.ExportRequest``), before any row is read; ``write_file`` refuses a pairing it cannot
+write (a programming error).
 """
 
 from __future__ import annotations

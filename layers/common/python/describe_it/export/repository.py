@@ -35,7 +35,7 @@ from describe_it.vocabulary.repository import ITEM_COLUMNS, ItemFilter
 
 if TYPE_CHECKING:
     from psycopg import Connection
-    from psycopg.rows import DictRow
+    from psycopg.rows import DictRow, RowFactory
 
     Conn = Connection[DictRow]
 
@@ -417,7 +417,9 @@ def _vocabulary_row(**column: Any) -> VocabularyRow:
 Check = Callable[[], None]
 
 
-def _stream(conn: Conn, name: str, query: SectionQuery, factory: Any, check: Check) -> Iterator[Sequence[T]]:
+def _stream(
+    conn: Conn, name: str, query: SectionQuery, factory: RowFactory[T], check: Check
+) -> Iterator[Sequence[T]]:
     """The rows of ``query`` in batches of ``BATCH``, from a server-side cursor. ``check`` runs before
     each fetch (the worker's deadline)."""
     with conn.cursor(name=name, row_factory=factory) as cur:
