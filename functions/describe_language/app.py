@@ -1,0 +1,13 @@
+"""Step Functions task of the describe workflow (infra/statemachines/describe.asl.json): one image in
+one language. Input, output and the named errors: describe_it/ai/describe_task.py."""
+
+from typing import Any
+
+from describe_it.ai.describe_task import get_task
+from describe_it.observability import logger, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return get_task().run(event, context.get_remaining_time_in_millis)
