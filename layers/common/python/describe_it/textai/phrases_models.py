@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from describe_it.ai.keys import UserApiKey
@@ -12,7 +12,7 @@ from describe_it.language.frequency import Level
 from describe_it.language.morphology import Article, Gender
 from describe_it.language.phrases import CATEGORIES, Category
 from describe_it.models import ApiModel
-from describe_it.textai.fields import bounded_text, integer, optional
+from describe_it.textai.fields import bounded_text, integer, optional, with_null
 
 PartOfSpeech = Literal[
     "noun", "verb", "adjective", "adverb", "phrase", "preposition", "pronoun", "conjunction", "interjection",
@@ -35,10 +35,7 @@ def _categories(value: Any) -> Any:
 
 
 class PhrasesRequest(ApiModel):
-    description_text: Annotated[str, BeforeValidator(bounded_text(10, 10_000))] = Field(
-        None,  # required: "Required" when missing
-        validate_default=True,
-    )
+    description_text: Annotated[str, BeforeValidator(bounded_text(10, 10_000))]
     image_url: Annotated[str | None, BeforeValidator(optional(bounded_text(1, 2048)))] = None
     style: Style = "conversacional"
     target_level: Level = "intermediate"
@@ -46,6 +43,11 @@ class PhrasesRequest(ApiModel):
     categories: Annotated[list[Category] | None, BeforeValidator(_categories)] = None
     fresh: StrictBool = False
     user_api_key: UserApiKey = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_present(cls, data: Any) -> Any:
+        return with_null(data, "descriptionText")
 
     @property
     def wanted(self) -> list[Category]:
