@@ -137,6 +137,13 @@ NOT_CALLED: dict[str, dict[str, str]] = {
         "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
         "unseal → decrypt); sealing happens in the generation route",
     },
+    **{
+        name: {
+            "kms:GenerateDataKey": "the text routes only decrypt the caller's stored Anthropic key "
+            "(ai/keys.py resolve_key → resolve_user_key); storing keys is PUT /api/settings/apikeys",
+        }
+        for name in ("qa_generate", "phrases_extract", "translate")
+    },
     "images_search": {
         "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
         "ssm:GetParameter": "api_base_url is read only to build demo image URLs, and the demo catalogue "
