@@ -50,7 +50,7 @@ def test_only_items_the_text_supports_are_kept_in_order_of_appearance(claude: Fa
                         lemma="construir",
                         gender="masculino",
                         conjugation="construye — presente, 3.ª persona singular de construir",
-                    ),  # fmt: skip
+                    ),
                     item("playa", S1, gender="femenino", article="la"),
                     item("castillo", "El niño construye un castillo."),  # context not in the text
                     item("barco", S1),  # phrase not in its context
@@ -74,8 +74,12 @@ def test_only_items_the_text_supports_are_kept_in_order_of_appearance(claude: Fa
     assert by_phrase["construye"]["conjugation"].startswith("construye — presente")
     assert (by_phrase["feliz"]["gender"], by_phrase["feliz"]["article"]) == (None, None)
     assert data["metadata"]["categoryCounts"] == {
-        "sustantivos": 2, "verbos": 1, "adjetivos": 1, "adverbios": 0, "frasesClaves": 0,
-    }  # fmt: skip
+        "sustantivos": 2,
+        "verbos": 1,
+        "adjetivos": 1,
+        "adverbios": 0,
+        "frasesClaves": 0,
+    }
     assert (data["metadata"]["provider"], data["metadata"]["cached"]) == ("anthropic", False)
     assert [p["phrase"] for p in data["categorizedPhrases"]["sustantivos"]] == ["playa", "sombrilla"]
     assert all(p["saved"] is False for p in data["categorizedPhrases"]["sustantivos"])
@@ -103,15 +107,29 @@ def test_each_category_is_sorted_in_spanish_order(claude: FakeAnthropic) -> None
     assert reply.status == 200, reply
     nouns = reply.data["categorizedPhrases"]["sustantivos"]
     assert [p["phrase"] for p in nouns] == [
-        "las Águilas", "avión", "nube", "el nudo", "Ñandú", "la Ópera", "Oso", "papa", "Papá", "zorro",
-    ]  # fmt: skip
+        "las Águilas",
+        "avión",
+        "nube",
+        "el nudo",
+        "Ñandú",
+        "la Ópera",
+        "Oso",
+        "papa",
+        "Papá",
+        "zorro",
+    ]
     assert [p["sortKey"] for p in nouns][:4] == ["águilas", "avión", "nube", "nudo"]
 
 
 def test_saved_marks_what_the_learner_already_has_in_one_query(claude: FakeAnthropic) -> None:
     session = session_for("saver@example.com")
     token = session["access_token"]
-    saved = call("POST", "/api/vocabulary/save", {"vocabulary": {"spanishText": "Sombrilla", "englishTranslation": "parasol"}}, token=token)  # fmt: skip
+    saved = call(
+        "POST",
+        "/api/vocabulary/save",
+        {"vocabulary": {"spanishText": "Sombrilla", "englishTranslation": "parasol"}},
+        token=token,
+    )
     assert saved.status == 201, saved
     claude.default = Reply.json({"phrases": [item("playa", S1), item("sombrilla", S3)]})
 

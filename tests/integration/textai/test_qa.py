@@ -43,7 +43,7 @@ def test_mixed_five_questions_are_two_two_one_and_the_prompt_asks_for_exactly_th
             question(3, "dificil", "Expresión"),
             question(4, "facil", "Gramática"),
             question(5, "medio", "Cultura"),
-        )  # fmt: skip
+        )
     )
     reply = generate({"description": BEACH_ES, "count": 5})
 
@@ -208,8 +208,11 @@ def test_a_rejected_own_key_is_400(claude: FakeAnthropic) -> None:
     claude.default = Reply.invalid_key()
     reply = generate({"description": BEACH_ES, "userApiKey": "sk-ant-api03-" + "y" * 40})
     assert reply.status == 400, reply
-    assert reply.json["details"][0] == {"field": "userApiKey", "message": "The Anthropic API key was rejected",
-                                        "code": "api_key_rejected"}  # fmt: skip
+    assert reply.json["details"][0] == {
+        "field": "userApiKey",
+        "message": "The Anthropic API key was rejected",
+        "code": "api_key_rejected",
+    }
 
 
 @pytest.mark.parametrize(
@@ -231,7 +234,7 @@ def test_a_rejected_own_key_is_400(claude: FakeAnthropic) -> None:
             {"description": "x", "difficulty": "hard"},
             'Difficulty must be "facil", "medio", "dificil" or "mixed"',
             "difficulty",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_invalid_requests_get_400_with_the_legacy_messages(

@@ -110,12 +110,12 @@ def test_a_different_context_is_a_different_cache_entry(claude: FakeAnthropic) -
             {"text": "hola", "sourceLanguage": "klingon", "targetLanguage": "en"},
             "Unsupported language code",
             "sourceLanguage",
-        ),  # fmt: skip
+        ),
         (
             {"text": "hola", "sourceLanguage": "es", "targetLanguage": "es"},
             "Source and target languages must differ",
             None,
-        ),  # fmt: skip
+        ),
         ({"texts": [], "targetLanguage": "en"}, "Text is required for translation", "texts"),
         ({"texts": ["a"] * 51, "targetLanguage": "en"}, "At most 50 texts", "texts"),
         ({"texts": ["a" * 501], "targetLanguage": "en"}, "Must have at most 500 characters", "texts[0]"),
@@ -123,7 +123,7 @@ def test_a_different_context_is_a_different_cache_entry(claude: FakeAnthropic) -
             {"texts": ["a" * 500] * 21, "targetLanguage": "en"},
             "The texts may hold at most 10000 characters together",
             None,
-        ),  # fmt: skip
+        ),
         ({"text": "a" * 5001, "targetLanguage": "en"}, "Must have at most 5000 characters", "text"),
     ],
 )
@@ -156,7 +156,7 @@ def test_the_canonical_name_wins_over_its_alias(claude: FakeAnthropic) -> None:
         Reply.malformed(),
         Reply.schema_violating(),
         Reply.refusal(),
-    ],  # fmt: skip
+    ],
     ids=["500", "529", "spend-limit", "malformed", "schema", "refusal"],
 )
 def test_when_the_model_fails_the_glossary_answers_if_it_covers_every_text(
