@@ -73,6 +73,7 @@ AWS_CALLS: dict[str, Calls] = {
         "dynamodb:DeleteItem",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         settings=STATE_TABLE,
     ),
     "describe_it.runtime.idempotency": calls(

@@ -91,11 +91,8 @@ class TranslateService:
         texts = body.inputs
         model = model_name()
         keys = [cache_key(body, model, text) for text in texts]
-        found: dict[int, Translated] = {}
-        for index, key in enumerate(keys):
-            hit = self._cache.get(key)
-            if hit is not None:
-                found[index] = Translated(**hit)
+        hits = self._cache.get_many(keys)  # one round trip for the whole batch
+        found = {index: Translated(**hits[key]) for index, key in enumerate(keys) if key in hits}
         if len(found) == len(texts):
             return Outcome([found[i] for i in range(len(texts))], "anthropic", False, True), None
         try:
@@ -112,9 +109,8 @@ class TranslateService:
             raise
         except AiFailure as exc:
             return _glossary(body, exc), decision
-        for index, item in zip(missing, answered, strict=True):
-            found[index] = item
-            self._cache.put(keys[index], asdict(item), CACHE_TTL_S)
+        found.update(zip(missing, answered, strict=True))
+        self._cache.put_many({keys[i]: asdict(found[i]) for i in missing}, CACHE_TTL_S)
         return Outcome([found[i] for i in range(len(texts))], "anthropic", False, False), decision
 
 
