@@ -260,6 +260,7 @@ def test_offline_mode_translates_glossary_words_and_refuses_sentences(offline: N
     assert reply.status == 200, reply
     assert (reply.data["provider"], reply.data["fallback"]) == ("offline", False)
     assert [t["translation"] for t in reply.data["translations"]] == ["house", "red"]
+    assert reply.headers["x-ratelimit-limit"] == "120"  # burst only: offline answers cost no ai-text unit
     refused = translate({"text": "El gato duerme en el sofá.", "targetLanguage": "en"})
     assert refused.status == 503, refused
     assert "Anthropic API key" in refused.json["error"]
