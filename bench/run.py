@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import platform
 import statistics
@@ -18,9 +19,12 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.build_layout import Layout
+from bench.build_layout import build as build_layout
 from infra.local import stack as local_stack
 from infra.local.functions import LambdaContext, load_function, names
 from tests.support.lambda_invoke import EVENTS, http_event
@@ -30,6 +34,12 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "1000"))
 PASSWORD = "correct horse battery staple"
 SKIP = {"migrate"}  # a CloudFormation custom resource: its cost is the migrations, not the handler
+# BENCH_FUNCTIONS=auth_me,settings narrows the cold-start table (every function takes minutes);
+# BENCH_MODES=tree,build picks the layouts (the source tree; what `sam build` ships).
+FUNCTIONS_UNDER_TEST = [
+    f for f in (os.environ.get("BENCH_FUNCTIONS") or ",".join(names())).split(",") if f and f not in SKIP
+]
+MODES = os.environ.get("BENCH_MODES", "tree,build").split(",")
 
 
 def _signin(email: str, ip: str) -> dict[str, Any]:
@@ -113,12 +123,29 @@ def event_for(function: str, run: int, email: str) -> dict[str, Any]:
     return event
 
 
-def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Mode:
+    """Where a cold start loads the code from: the source tree, or what `sam build` ships."""
+
+    name: str
+    layout: Layout | None = None
+
+    def command(self, function: str) -> tuple[list[str], dict[str, str]]:
+        if self.layout is None:
+            return [sys.executable, "-m", "bench.cold_start_probe"], {}
+        # -S: no site-packages of this machine; PYTHONPATH in the Lambda runtime's order.
+        probe_file = str(ROOT / "bench" / "cold_start_probe.py")
+        return [sys.executable, "-S", probe_file], {"PYTHONPATH": self.layout.python_path(function)}
+
+
+def probe(mode: Mode, function: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    command, extra = mode.command(function)
+    flags = ["--layout"] if mode.layout else []
     out = subprocess.run(
-        [sys.executable, "-m", "bench.cold_start_probe", *args],
+        [*command, function, *args, *flags],
         capture_output=True,
         text=True,
-        env=env,
+        env={**env, **extra},
         cwd=ROOT,
         timeout=120,
         check=True,
@@ -126,37 +153,47 @@ def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def cold_starts(env: dict[str, str], email: str) -> list[dict[str, Any]]:
+def _summary(function: str, mode: Mode, runs: list[dict[str, Any]], bare: list[float]) -> dict[str, Any]:
+    cold = statistics.median(r["cold_ms"] for r in runs)
+    floor = statistics.median(bare)
+    return {
+        "function": function,
+        "mode": mode.name,
+        "status": runs[-1]["status"],
+        "import_ms": round(statistics.median(r["import_ms"] for r in runs), 1),
+        "first_request_ms": round(statistics.median(r["first_request_ms"] for r in runs), 1),
+        "cold_ms": round(cold, 1),
+        "cold_p90_ms": round(sorted(r["cold_ms"] for r in runs)[max(0, math.ceil(len(runs) * 0.9) - 1)], 1),
+        "bare_third_party_ms": round(floor, 1),
+        "own_code_ms": round(cold - floor, 1),
+    }
+
+
+def cold_starts(env: dict[str, str], email: str, modes: list[Mode]) -> list[dict[str, Any]]:
+    """Every mode of a function is measured in the same loop, run after run, so they share the noise."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for function in names():
-            if function in SKIP:
-                continue
-            runs, bare = [], []
+        for function in FUNCTIONS_UNDER_TEST:
+            results: dict[str, tuple[list[dict[str, Any]], list[float]]] = {m.name: ([], []) for m in modes}
             for run in range(RUNS):
-                path = Path(tmp) / f"{function}-{run}.json"
-                path.write_text(json.dumps(event_for(function, run, email)))
-                result = probe([function, str(path)], env)
-                runs.append(result)
-                bare.append(
-                    probe([function, str(path), "--bare", json.dumps(result["third_party"])], env)[
-                        "import_ms"
-                    ]
-                )
-            cold = statistics.median(r["cold_ms"] for r in runs)
-            floor = statistics.median(bare)
-            rows.append(
-                {
-                    "function": function,
-                    "status": runs[-1]["status"],
-                    "import_ms": round(statistics.median(r["import_ms"] for r in runs), 1),
-                    "first_request_ms": round(statistics.median(r["first_request_ms"] for r in runs), 1),
-                    "cold_ms": round(cold, 1),
-                    "bare_third_party_ms": round(floor, 1),
-                    "own_code_ms": round(cold - floor, 1),
-                }
-            )
-            print(rows[-1], flush=True)
+                for index, mode in enumerate(modes):
+                    path = Path(tmp) / f"{function}-{mode.name}-{run}.json"
+                    path.write_text(json.dumps(event_for(function, run * len(modes) + index, email)))
+                    result = probe(mode, function, [str(path)], env)
+                    if mode.layout and not result["loaded_from"].startswith(str(mode.layout.functions)):
+                        raise SystemExit(
+                            f"{function} was not loaded from the layout: {result['loaded_from']}"
+                        )
+                    runs, bare = results[mode.name]
+                    runs.append(result)
+                    bare.append(
+                        probe(mode, function, [str(path), "--bare", json.dumps(result["third_party"])], env)[
+                            "import_ms"
+                        ]
+                    )
+            for mode in modes:
+                rows.append(_summary(function, mode, *results[mode.name]))
+                print(rows[-1], flush=True)
     return rows
 
 
@@ -240,7 +277,8 @@ def main() -> int:
             LambdaContext(),
         )
         assert signup["statusCode"] == 201, signup
-        cold = cold_starts(env, email)
+        modes = [Mode(name, build_layout() if name == "build" else None) for name in MODES]
+        cold = cold_starts(env, email, modes)
         # Several users, so 1,000 calls in a minute stay under one user's burst limit (240/min).
         tokens = itertools.cycle([_user_token(i) for i in range(WARM_CALLS // 150 + 1)])
         warm_rows = [
