@@ -35,11 +35,12 @@ WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "1000"))
 PASSWORD = "correct horse battery staple"
 SKIP = {"migrate"}  # a CloudFormation custom resource: its cost is the migrations, not the handler
 # BENCH_FUNCTIONS=auth_me,settings narrows the cold-start table (every function takes minutes);
-# BENCH_MODES=tree,build picks the layouts (the source tree; what `sam build` ships).
+# BENCH_MODES=tree,build,build+init picks the layouts (the source tree; what `sam build` ships; the
+# same with Lambda's init-phase warm-up).
 FUNCTIONS_UNDER_TEST = [
     f for f in (os.environ.get("BENCH_FUNCTIONS") or ",".join(names())).split(",") if f and f not in SKIP
 ]
-MODES = os.environ.get("BENCH_MODES", "tree,build").split(",")
+MODES = os.environ.get("BENCH_MODES", "tree,build,build+init").split(",")
 
 
 def _signin(email: str, ip: str) -> dict[str, Any]:
@@ -129,13 +130,15 @@ class Mode:
 
     name: str
     layout: Layout | None = None
+    lambda_init: bool = False  # as in Lambda: make_handler prepares clients at init (http/warmup.py)
 
     def command(self, function: str) -> tuple[list[str], dict[str, str]]:
+        extra = {"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"} if self.lambda_init else {}
         if self.layout is None:
-            return [sys.executable, "-m", "bench.cold_start_probe"], {}
+            return [sys.executable, "-m", "bench.cold_start_probe"], extra
         # -S: no site-packages of this machine; PYTHONPATH in the Lambda runtime's order.
         probe_file = str(ROOT / "bench" / "cold_start_probe.py")
-        return [sys.executable, "-S", probe_file], {"PYTHONPATH": self.layout.python_path(function)}
+        return [sys.executable, "-S", probe_file], {**extra, "PYTHONPATH": self.layout.python_path(function)}
 
 
 def probe(mode: Mode, function: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -197,7 +200,7 @@ def cold_starts(env: dict[str, str], email: str, modes: list[Mode]) -> list[dict
     return rows
 
 
-def warm(function: str, make_event: Any) -> dict[str, Any]:
+def warm(function: str, make_event: Any, variant: str = "") -> dict[str, Any]:
     handler = load_function(function).lambda_handler
     context = LambdaContext()
     for _ in range(20):
@@ -209,13 +212,44 @@ def warm(function: str, make_event: Any) -> dict[str, Any]:
         response = handler(event, context)
         timings.append((time.perf_counter() - started) * 1000)
         assert response["statusCode"] == 200, response
-    timings.sort()
+    return _latency(function + variant, timings)
+
+
+def _latency(name: str, timings: list[float]) -> dict[str, Any]:
+    timings = sorted(timings)
     return {
-        "function": function,
-        "calls": WARM_CALLS,
+        "function": name,
+        "calls": len(timings),
         "median_ms": round(statistics.median(timings), 3),
-        "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+        "p99_ms": round(timings[max(0, math.ceil(len(timings) * 0.99) - 1)], 3),
     }
+
+
+def warm_charge_before_after(make_event: Any, blocks: int = 10) -> list[dict[str, Any]]:
+    """Warm ``GET /api/auth/me`` with the read's charge before its work (as before) and beside it,
+    in alternating blocks of one process, so both see the same machine."""
+    from describe_it.http import guards
+
+    overlapping = guards.overlaps_charge
+    handler = load_function("auth_me").lambda_handler
+    context = LambdaContext()
+    for _ in range(20):
+        handler(make_event(), context)
+    timings: dict[str, list[float]] = {"charged before": [], "charged beside": []}
+    per_block = max(1, WARM_CALLS // blocks)
+    try:
+        for _ in range(blocks):
+            for variant in timings:
+                guards.overlaps_charge = overlapping if variant == "charged beside" else (lambda *_: False)  # type: ignore[assignment]
+                for _ in range(per_block):
+                    event = make_event()
+                    started = time.perf_counter()
+                    response = handler(event, context)
+                    timings[variant].append((time.perf_counter() - started) * 1000)
+                    assert response["statusCode"] == 200, response
+    finally:
+        guards.overlaps_charge = overlapping  # type: ignore[assignment]
+    return [_latency(f"auth_me ({variant})", values) for variant, values in timings.items()]
 
 
 def auth_figures(email: str) -> dict[str, Any]:
@@ -277,22 +311,30 @@ def main() -> int:
             LambdaContext(),
         )
         assert signup["statusCode"] == 201, signup
-        modes = [Mode(name, build_layout() if name == "build" else None) for name in MODES]
+        layout = build_layout() if any(name.startswith("build") for name in MODES) else None
+        modes = [
+            Mode(name, layout if name.startswith("build") else None, lambda_init=name.endswith("+init"))
+            for name in MODES
+        ]
         cold = cold_starts(env, email, modes)
         # Several users, so 1,000 calls in a minute stay under one user's burst limit (240/min).
-        tokens = itertools.cycle([_user_token(i) for i in range(WARM_CALLS // 150 + 1)])
+        tokens = itertools.cycle([_user_token(i) for i in range(2 * WARM_CALLS // 150 + 1)])
+        calls = itertools.count()
         warm_rows = [
             warm("health", lambda: http_event("GET", "/api/health")),
-            warm(
-                "auth_me",
+            # A client address per call as well: a signed-in request is charged to its IP first (burst-ip).
+            *warm_charge_before_after(
                 lambda: http_event(
-                    "GET", "/api/auth/me", headers={"authorization": f"Bearer {next(tokens)}"}
-                ),
+                    "GET",
+                    "/api/auth/me",
+                    headers={"authorization": f"Bearer {next(tokens)}"},
+                    source_ip=f"198.22.{(n := next(calls)) // 250 % 250}.{n % 250 + 1}",
+                )
             ),
         ]
         for row in warm_rows:
             print(row, flush=True)
-        auth = auth_figures(email)
+        auth = auth_figures(email) if os.environ.get("BENCH_AUTH", "1") == "1" else {}
         print(auth, flush=True)
         results = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
