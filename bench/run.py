@@ -156,9 +156,13 @@ def probe(mode: Mode, function: str, args: list[str], env: dict[str, str]) -> di
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _summary(function: str, mode: Mode, runs: list[dict[str, Any]], bare: list[float]) -> dict[str, Any]:
+def _summary(
+    function: str, mode: Mode, runs: list[dict[str, Any]], bare: list[dict[str, Any]]
+) -> dict[str, Any]:
     cold = statistics.median(r["cold_ms"] for r in runs)
-    floor = statistics.median(bare)
+    floor = statistics.median(b["import_ms"] for b in bare)
+    cold_cpu = statistics.median(r["cold_cpu_ms"] for r in runs)
+    floor_cpu = statistics.median(b["cpu_ms"] for b in bare)
     return {
         "function": function,
         "mode": mode.name,
@@ -169,6 +173,10 @@ def _summary(function: str, mode: Mode, runs: list[dict[str, Any]], bare: list[f
         "cold_p90_ms": round(sorted(r["cold_ms"] for r in runs)[max(0, math.ceil(len(runs) * 0.9) - 1)], 1),
         "bare_third_party_ms": round(floor, 1),
         "own_code_ms": round(cold - floor, 1),
+        "import_cpu_ms": round(statistics.median(r["import_cpu_ms"] for r in runs), 1),
+        "cold_cpu_ms": round(cold_cpu, 1),
+        "bare_cpu_ms": round(floor_cpu, 1),
+        "own_cpu_ms": round(cold_cpu - floor_cpu, 1),
     }
 
 
@@ -177,7 +185,9 @@ def cold_starts(env: dict[str, str], email: str, modes: list[Mode]) -> list[dict
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for function in FUNCTIONS_UNDER_TEST:
-            results: dict[str, tuple[list[dict[str, Any]], list[float]]] = {m.name: ([], []) for m in modes}
+            results: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+                m.name: ([], []) for m in modes
+            }
             for run in range(RUNS):
                 for index, mode in enumerate(modes):
                     path = Path(tmp) / f"{function}-{mode.name}-{run}.json"
@@ -190,9 +200,7 @@ def cold_starts(env: dict[str, str], email: str, modes: list[Mode]) -> list[dict
                     runs, bare = results[mode.name]
                     runs.append(result)
                     bare.append(
-                        probe(mode, function, [str(path), "--bare", json.dumps(result["third_party"])], env)[
-                            "import_ms"
-                        ]
+                        probe(mode, function, [str(path), "--bare", json.dumps(result["third_party"])], env)
                     )
             for mode in modes:
                 rows.append(_summary(function, mode, *results[mode.name]))
