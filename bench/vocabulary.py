@@ -160,8 +160,10 @@ def explaining(plans: list[dict[str, Any]]) -> Iterator[None]:
 
     def execute(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
         text = query if isinstance(query, str) else query.as_string(cursor.connection)
-        if not text.lstrip().upper().startswith(("SELECT SET_CONFIG", "EXPLAIN")):
-            conn = cursor.connection
+        conn = cursor.connection
+        in_request = conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        # only the statements of a request's transaction (not the pool's connection checks)
+        if in_request and not text.lstrip().upper().startswith(("SELECT SET_CONFIG", "EXPLAIN")):
             plan = ""
             with conn.transaction() as savepoint:
                 plain = conn.cursor(row_factory=tuple_row)
@@ -184,6 +186,37 @@ def explain(function: str, event: dict[str, Any], expect: tuple[int, ...] = (200
         reply = load_function(function).lambda_handler(event, LambdaContext())
     assert reply["statusCode"] in expect, reply
     return plans
+
+
+# search_vocabulary() is SECURITY DEFINER (so never inlined): EXPLAIN of the calling query shows a
+# Function Scan only. Its body is explained on its own, as its owner, with the caller's app.user_id
+# and the call's arguments, which is what the function runs.
+_SEARCH_ARGS = (
+    ("p_q", "text"), ("p_scope", "text"), ("p_difficulty", "difficulty_level"), ("p_category", "text"),
+    ("p_part_of_speech", "part_of_speech"), ("p_list", "uuid"), ("p_after_score", "float8"),
+    ("p_after_id", "uuid"), ("p_limit", "integer"), ("p_offset", "integer"),
+)  # fmt: skip
+
+
+def explain_search_body(admin_dsn: str, user_id: Any, q: str, scope: str, limit: int) -> dict[str, Any]:
+    import re
+
+    import psycopg
+
+    values = {"p_q": q, "p_scope": scope, "p_limit": limit + 1, "p_offset": 0}
+    with psycopg.connect(admin_dsn) as conn:
+        body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'search_vocabulary'").fetchone()[0]  # type: ignore[index]
+        types = dict(_SEARCH_ARGS)
+        sql = re.sub(
+            r"\b(p_[a-z_]+)\b", lambda m: f"%({m.group(1)})s::{types[m.group(1)]}", body.replace("%", "%%")
+        )
+        params = {name: values.get(name) for name, _ in _SEARCH_ARGS}
+        with conn.transaction():
+            conn.execute("SET LOCAL ROLE describeit_owner")
+            conn.execute("SELECT set_config('app.user_id', %s, true)", [str(user_id)])
+            conn.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.3', true)")
+            rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
+    return {"sql": f"search_vocabulary() body, q={q!r}, scope={scope}", "plan": "\n".join(r[0] for r in rows)}
 
 
 # --- the heavy learner -------------------------------------------------------------------------------
@@ -332,6 +365,10 @@ def main() -> int:
             )  # fmt: skip
             budget.reserve(rate_class, 1)
             plans[name] = explain(function, make_event(CALLS + 1), expect)
+            if function == "search_vocabulary":
+                scope = "mine" if "mine" in name else "public"
+                word = SEARCH_WORDS[(CALLS + 1) % len(SEARCH_WORDS)]
+                plans[name].append(explain_search_body(running.admin_dsn(), who["id"], word, scope, 20))
         cleanup_bulk(running.admin_dsn(), who["id"], run)
         results = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
