@@ -39,7 +39,7 @@ SEARCH = """SELECT * FROM search_vocabulary(%(q)s, %(scope)s, NULL, NULL, NULL, 
 
 
 def undo_0008(conn: Any) -> None:
-    """The schema as 0007 left it: the old due index, no covering item index, 0004's search."""
+    """The schema as 0007 left it: 0006's due index, no covering item index, 0004's search."""
     source = (MIGRATIONS / "0004_vocabulary.sql").read_text()
     search = source[
         source.index("CREATE FUNCTION search_vocabulary(") : source.index(
@@ -47,9 +47,9 @@ def undo_0008(conn: Any) -> None:
         )
     ]
     conn.execute("SET LOCAL ROLE describeit_owner")
-    conn.execute("DROP INDEX learning_progress_user_due_item_idx")
+    conn.execute("DROP INDEX learning_progress_user_due_id_item_idx")
     conn.execute("DROP INDEX vocabulary_items_id_list_idx")
-    conn.execute("CREATE INDEX learning_progress_user_due_idx ON learning_progress (user_id, due)")
+    conn.execute("CREATE INDEX learning_progress_user_due_id_idx ON learning_progress (user_id, due, id)")
     conn.execute(search.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
     conn.execute("RESET ROLE")
     conn.execute("ANALYZE learning_progress")

@@ -7,10 +7,11 @@
 -- scattered over both tables. With the item id in the (user_id, due) index and the list id beside the
 -- item's primary key, both sides are index-only scans (the policy needs only vocabulary_list_id).
 
--- Replaces learning_progress_user_due_idx (user_id, due): the same key, so it serves every query that one
--- served (the queue's ORDER BY due, next due, per-list due counts).
-CREATE INDEX learning_progress_user_due_item_idx ON learning_progress (user_id, due) INCLUDE (vocabulary_item_id);
-DROP INDEX learning_progress_user_due_idx;
+-- Replaces 0006's learning_progress_user_due_id_idx (user_id, due, id): the same key, so it serves every
+-- query that one served (GET /api/progress by due, the queue's ORDER BY due, id, next due).
+CREATE INDEX learning_progress_user_due_id_item_idx ON learning_progress (user_id, due, id)
+  INCLUDE (vocabulary_item_id);
+DROP INDEX learning_progress_user_due_id_idx;
 
 CREATE INDEX vocabulary_items_id_list_idx ON vocabulary_items (id) INCLUDE (vocabulary_list_id);
 
