@@ -538,6 +538,139 @@ def _simulate(
     return offsets, rows, (state or "learning", step, stability, scheduled, difficulty, lapses, streak)
 
 
+# --- activity (issue 11): sessions, Q&A answers, saved descriptions, learning events -----------------
+
+SESSION_COLUMNS = (
+    "user_id, session_type, status, started_at, ended_at, last_activity_at, reviews_count, reviews_correct, "
+    "qa_attempts, qa_correct, vocabulary_learned, descriptions_generated, device_type, created_at, updated_at"
+)
+QA_COLUMNS = (
+    "user_id, question, correct_answer, user_answer, is_correct, difficulty, category, response_time_ms, "
+    "answered_at, created_at"
+)
+IMAGE_COLUMNS = "id, source_hash, source_type, url, description, width, height, created_at, updated_at"
+SAVED_COLUMNS = (
+    "user_id, image_id, style, english_description, spanish_description, word_count_english, word_count_spanish, "
+    "is_favorite, tags, is_public, created_at, updated_at"
+)
+EVENT_COLUMNS = "user_id, event_type, score, correct, time_spent_ms, occurred_at, local_date, created_at"
+IMAGES = 200
+STYLES = ("narrativo", "poetico", "academico", "conversacional", "infantil", "creativo", "tecnico")
+QA_CATEGORIES = ("Vocabulario", "Gramática", "Cultura", "Comprensión", "Expresión")
+EVENTS = ("vocabulary_learned", "vocabulary_reviewed", "qa_answered", "description_generated", "session_completed",
+          "phrase_learned", "goal_achieved")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Per-user amounts of the activity phase, scaled from the user's reviews (heavy learners: fixed)."""
+
+    heavy_days: int = 300  # days with a session in the heavy learners' last HISTORY_DAYS (a 45-day streak)
+    heavy_answers: int = 6_000
+    heavy_saved: int = 2_000
+    heavy_events: int = 3_000
+
+
+def image_rows(anchor: datetime) -> Iterator[str]:
+    import hashlib
+
+    from describe_it.images_ids import image_id_for_hash
+
+    stamp = Stamp()(anchor.timestamp() - 390 * DAY_S)
+    for n in range(IMAGES):
+        url = f"https://images.bench.describe-it.local/photo-{n:04d}.jpg"
+        digest = hashlib.sha256(url.encode()).digest()
+        yield "\t".join(
+            (str(image_id_for_hash(digest)), "\\\\x" + digest.hex(), "url", url, f"Bench photo {n}", "1200", "800",
+             stamp, stamp)
+        )  # fmt: skip
+
+
+def activity_rows(plan: Plan, user: int, zone: str, activity: Activity = Activity()) -> dict[str, list[str]]:
+    """One user's sessions, answers, saved descriptions and learning events (COPY lines per table)."""
+    from zoneinfo import ZoneInfo
+
+    from describe_it.images_ids import image_id_for_hash
+
+    rng = random.Random(f"{SEED}-activity-{user}")
+    stamp = Stamp()
+    heavy = user < plan.scale.heavy
+    anchor = plan.anchor.timestamp()
+    logs = plan.logs[user]
+    if heavy:
+        # every day of the last 45, then most days before: a current streak and a longest one to beat
+        days = list(range(45)) + sorted(rng.sample(range(45, HISTORY_DAYS), activity.heavy_days - 45))
+        answers, saved, events = activity.heavy_answers, activity.heavy_saved, activity.heavy_events
+    else:
+        active = max(1, min(HISTORY_DAYS, logs // 8))
+        days = sorted(rng.sample(range(HISTORY_DAYS), active))
+        answers, saved, events = logs // 10, rng.choice((0, 0, 1, 2, 5)), logs // 20
+    user_id = str(plan.user_ids[user])
+    zone_info = ZoneInfo(zone)
+    out: dict[str, list[str]] = {
+        "sessions": [],
+        "qa_responses": [],
+        "saved_descriptions": [],
+        "user_interactions": [],
+    }
+    for day in days:
+        for _ in range(rng.choice((1, 1, 1, 2))):
+            start = anchor - day * DAY_S - rng.uniform(600, DAY_S - 3600)
+            end = start + rng.uniform(300, 3600)
+            reviews = rng.randrange(5, 60)
+            qa = rng.randrange(0, 12)
+            row = (user_id, rng.choice(("review", "qa", "vocabulary", "mixed", "description")), "completed",
+                   stamp(start), stamp(end), stamp(end), str(reviews), str(rng.randrange(0, reviews + 1)), str(qa),
+                   str(rng.randrange(0, qa + 1)), str(rng.randrange(0, 10)), str(rng.randrange(0, 3)),
+                   rng.choice(("desktop", "mobile", "tablet")), stamp(start), stamp(end))  # fmt: skip
+            out["sessions"].append("\t".join(row))
+
+    def moment() -> float:
+        return anchor - rng.choice(days) * DAY_S - rng.uniform(600, DAY_S - 3600)
+
+    for _ in range(answers):
+        t = moment()
+        correct = rng.random() < 0.72
+        row = (user_id, "¿Qué hay en la imagen?", "un gato en la ventana", "un gato" if correct else "un perro",
+               "t" if correct else "f", rng.choice(("facil", "medio", "dificil")), rng.choice(QA_CATEGORIES),
+               str(rng.randrange(2_000, 60_000)), stamp(t), stamp(t))  # fmt: skip
+        out["qa_responses"].append("\t".join(row))
+    for n in range(saved):
+        t = moment()
+        digest = (
+            __import__("hashlib")
+            .sha256(f"https://images.bench.describe-it.local/photo-{rng.randrange(IMAGES):04d}.jpg".encode())
+            .digest()
+        )
+        english = f"A quiet street at dusk, with a cat on a window sill and a red door ({n})."
+        spanish = f"Una calle tranquila al atardecer, con un gato en la ventana y una puerta roja ({n})."
+        row = (user_id, str(image_id_for_hash(digest)), rng.choice(STYLES), english, spanish,
+               str(len(english.split())), str(len(spanish.split())), "t" if rng.random() < 0.1 else "f",
+               "{bench}", "t" if rng.random() < 0.05 else "f", stamp(t), stamp(t))  # fmt: skip
+        out["saved_descriptions"].append("\t".join(row))
+    for _ in range(events):
+        t = moment()
+        local = datetime.fromtimestamp(t, zone_info).date().isoformat()
+        row = (user_id, rng.choice(EVENTS), f"{rng.random():.3f}", rng.choice(("t", "f")),
+               str(rng.randrange(1_000, 300_000)), stamp(t), local, stamp(t))  # fmt: skip
+        out["user_interactions"].append("\t".join(row))
+    return out
+
+
+# 0006's backfill of learning_progress.first_mastered_at (the rule of the review path), for cards
+# written after the migration ran: the first review whose R(30 d, S) rounds to >= 0.8 in review state.
+FIRST_MASTERED = """UPDATE learning_progress p SET first_mastered_at = m.at
+  FROM (SELECT r.user_id, r.vocabulary_item_id, min(r.reviewed_at) AS at
+          FROM review_logs r
+          LEFT JOIN user_settings s ON s.user_id = r.user_id
+          CROSS JOIN LATERAL (SELECT -coalesce(s.fsrs_parameters[21], 0.1542) AS d) w
+         WHERE r.user_id = ANY (%(users)s) AND r.state_after = 'review'
+           AND round(power(1 + (power(0.9, 1 / w.d) - 1) * 30 / r.stability_after, w.d)::numeric, 3) >= 0.8
+         GROUP BY 1, 2) m
+ WHERE p.user_id = ANY (%(users)s) AND p.first_mastered_at IS NULL
+   AND p.user_id = m.user_id AND p.vocabulary_item_id = m.vocabulary_item_id"""
+
+
 # --- loading -----------------------------------------------------------------------------------------
 
 
@@ -664,12 +797,14 @@ def load(dsn: str, scale: Scale, *, quiet: bool = False) -> dict[str, Any]:
                 copy_rows(conn, "learning_progress", PROGRESS_COLUMNS, progress, bar)
                 copy_rows(conn, "review_logs", LOG_COLUMNS, logs, bar)
         timings["cards_s"] = bar.close()
+        timings["activity_s"] = load_activity(conn, plan)
     vacuum_started = time.monotonic()
     with psycopg.connect(dsn, autocommit=True) as conn:
         if not quiet:
             sys.stderr.write("VACUUM ANALYZE …\n")
         for table in ("users", "user_settings", "vocabulary_lists", "vocabulary_items", "vocabulary_list_shares",
-                      "learning_progress", "review_logs"):  # fmt: skip
+                      "learning_progress", "review_logs", "sessions", "qa_responses", "images",
+                      "saved_descriptions", "user_interactions", "learning_analytics"):  # fmt: skip
             conn.execute(f"VACUUM (ANALYZE) {table}")
     timings["vacuum_s"] = time.monotonic() - vacuum_started
     timings["total_s"] = time.monotonic() - started
@@ -678,6 +813,51 @@ def load(dsn: str, scale: Scale, *, quiet: bool = False) -> dict[str, Any]:
         "heavy_learner": HEAVY_LEARNER,
         **{k: round(v, 1) for k, v in timings.items()},
     }
+
+
+def load_activity(conn: Any, plan: Plan) -> float:
+    """Sessions, answers, saved descriptions and events per chunk of users (skipping finished chunks), the
+    first-mastered backfill, and the heavy learners' daily rollups (as the maintenance cron leaves them)."""
+    zones = dict(
+        conn.execute("SELECT id, time_zone FROM users WHERE id = ANY (%s)", [plan.user_ids]).fetchall()
+    )
+    if (
+        conn.execute("SELECT 1 FROM images WHERE url LIKE 'https://images.bench.%%' LIMIT 1").fetchone()
+        is None
+    ):
+        copy_rows(conn, "images", IMAGE_COLUMNS, image_rows(plan.anchor))
+    chunks = card_chunks(plan, rows_per_chunk=1_000_000)
+    bar = Bar("activity", len(plan.user_ids))
+    for chunk in chunks:
+        first = plan.user_ids[chunk.start]
+        if conn.execute("SELECT 1 FROM sessions WHERE user_id = %s LIMIT 1", [first]).fetchone() is not None:
+            bar.add(len(chunk))
+            continue
+        with conn.transaction():
+            tables: dict[str, list[str]] = {}
+            for user in chunk:
+                for table, lines in activity_rows(plan, user, zones[plan.user_ids[user]]).items():
+                    tables.setdefault(table, []).extend(lines)
+            columns = {"sessions": SESSION_COLUMNS, "qa_responses": QA_COLUMNS, "saved_descriptions": SAVED_COLUMNS,
+                       "user_interactions": EVENT_COLUMNS}  # fmt: skip
+            for table, lines in tables.items():
+                copy_rows(conn, table, columns[table], lines)
+            conn.execute(FIRST_MASTERED, {"users": [plan.user_ids[u] for u in chunk]})
+        bar.add(len(chunk))
+    seconds = bar.close()
+    from psycopg.rows import dict_row
+
+    from describe_it.progress.rollups import roll_up
+
+    conn.execute("RESET ROLE")  # roll_up runs as the maintenance job does (admin); here the superuser
+    with conn.transaction():
+        previous = conn.row_factory
+        conn.row_factory = dict_row
+        for user in range(plan.scale.heavy):
+            roll_up(conn, plan.user_ids[user], datetime.now(UTC))
+        conn.row_factory = previous
+    _owner(conn)
+    return seconds
 
 
 def _check_zones(conn: Any) -> None:

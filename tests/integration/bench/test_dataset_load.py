@@ -49,3 +49,12 @@ def test_a_small_data_set_loads_and_a_rerun_changes_nothing(db: Stack) -> None:
         logs = conn.execute("SELECT count(*) AS n FROM review_logs").fetchone()
     assert mine is not None and mine["n"] == SMALL.heavy_cards
     assert logs is not None and logs["n"] == SMALL.heavy_logs
+    with transaction("app", heavy[0]) as conn:
+        saved = conn.execute(
+            "SELECT count(*) AS n FROM saved_descriptions WHERE user_id = %s", [heavy[0]]
+        ).fetchone()
+        rolled = conn.execute(
+            "SELECT count(*) AS n FROM learning_analytics WHERE user_id = %s", [heavy[0]]
+        ).fetchone()
+    assert saved is not None and saved["n"] == dataset.Activity().heavy_saved
+    assert rolled is not None and rolled["n"] > 0  # the closed days are rolled up, as the cron leaves them

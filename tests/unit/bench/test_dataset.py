@@ -107,3 +107,20 @@ def test_chunks_cover_every_user_once(plan: dataset.Plan) -> None:
     chunks = dataset.card_chunks(plan, rows_per_chunk=5_000)
     assert [u for chunk in chunks for u in chunk] == list(range(SMALL.users))
     assert len(chunks) > 3
+
+
+@pytest.mark.parametrize("user", [0, 17, 399])
+def test_activity_rows_follow_the_schema_rules(plan: dataset.Plan, user: int) -> None:
+    rows = dataset.activity_rows(plan, user, "Europe/Madrid")
+    assert rows["sessions"]
+    for line in rows["sessions"]:
+        f = line.split("\t")
+        assert f[3] <= f[4]  # ended after it started
+        assert int(f[7]) <= int(f[6]) and int(f[9]) <= int(f[8])  # correct <= attempts
+    for line in rows["qa_responses"]:
+        assert line.split("\t")[6] in dataset.QA_CATEGORIES
+    if user < SMALL.heavy:  # the heavy learner studied every one of the last 45 days
+        days = {line.split("\t")[3][:10] for line in rows["sessions"]}
+        assert len(days) >= 45
+        assert len(rows["saved_descriptions"]) == dataset.Activity().heavy_saved
+    assert rows == dataset.activity_rows(plan, user, "Europe/Madrid")  # deterministic
