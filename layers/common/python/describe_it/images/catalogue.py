@@ -156,6 +156,40 @@ class ImageCatalogue:
         self._record(identity, resolved, original, image_meta, user_id, required)
         return resolved
 
+    def count_use(
+        self,
+        identity: ImageIdentity,
+        *,
+        image_meta: ImageMeta | None = None,
+        user_id: UUID | None = None,
+        required: bool = True,
+    ) -> None:
+        """One more use of an image that is not resolved (a description answered from the cache):
+        the row is created or counted, its stored bytes and sizes are left as they are."""
+        from describe_it.db.tx import transaction
+        from describe_it.images import repository as repo
+
+        used = repo.UsedImage(
+            id=identity.image_id,
+            source_hash=identity.source_hash,
+            source_type=identity.source_type,
+            url=identity.url,
+            width=None,
+            height=None,
+            stored_sha256=None,
+            stored_width=None,
+            stored_height=None,
+        )
+        try:
+            with transaction("app", user_id) as conn:
+                repo.record_use(conn, used)
+                if image_meta is not None:
+                    _fill(identity.image_id, image_meta, user_id)
+        except DependencyDown as exc:
+            if required:
+                raise
+            logger.warning("image use not recorded; catalogue unavailable", extra=error_fields(exc))
+
     def _reuse(self, identity: ImageIdentity, row: ImageRow) -> ResolvedImage | None:
         assert row.stored_sha256 is not None
         assert row.stored_width is not None
