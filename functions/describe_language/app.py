@@ -4,10 +4,11 @@ one language. Input, output and the named errors: describe_it/ai/describe_task.p
 from typing import Any
 
 from describe_it.ai.describe_task import get_task
-from describe_it.observability import logger, metrics
+from describe_it.handler import job_handler
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return get_task().run(event, context.get_remaining_time_in_millis)
+
+
+lambda_handler = job_handler(run)
