@@ -1,6 +1,6 @@
 """GET /api/descriptions/jobs/{jobId} — an asynchronous generation's status and result (spec §5.3)."""
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.responses import Response
 
 from describe_it.generation.jobs import job_for
@@ -16,12 +16,14 @@ router = api_router()
 
 
 @router.get(
-    "/api/descriptions/jobs/{job_id}",
+    "/api/descriptions/jobs/{jobId}",
     response_model=Envelope[JobView],
     responses=errors(401, 404, 429, 503),
     openapi_extra=policy(auth="optional", rate_class="read"),
 )
-def get_job(job_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+def get_job(
+    request: Request, job_id: str = Path(alias="jobId"), who: Principal = Depends(principal)
+) -> Response:
     view = job_for(who, job_id)
     headers = {"Cache-Control": "no-store"}
     if view.status in ("queued", "running"):

@@ -28,9 +28,7 @@ def cache_key(
     language: Language,
 ) -> str:
     prompt_hash = hashlib.sha256((custom_prompt or "").encode("utf-8")).hexdigest()
-    return (
-        f"desc:v{PROMPT_VERSION}:{model}:{source_hash.hex()}:{style}:{max_length}:{prompt_hash}:{language}"
-    )
+    return f"desc:v{PROMPT_VERSION}:{model}:{source_hash.hex()}:{style}:{max_length}:{prompt_hash}:{language}"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def is_job_event(event: Any) -> bool:
     return isinstance(event, dict) and event.get("kind") == JOB_EVENT and "requestContext" not in event
 
 
-def run_job_event(event: dict[str, Any]) -> dict[str, Any]:
+def run_job_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """The asynchronous invocation's handler: run the job the event names."""
     from describe_it.generation.service import Plan, get_generation_service
 
@@ -46,10 +46,12 @@ def dispatcher() -> Callable[[Plan], None]:
 
 def _invoke_self(plan: Plan) -> None:
     from describe_it.aws import client
+    from describe_it.observability import current_correlation_id
     from describe_it.settings import get_settings
 
     function = get_settings().aws_lambda_function_name
-    payload = json.dumps({"kind": JOB_EVENT, "plan": plan.to_json()}, separators=(",", ":")).encode()
+    event = {"kind": JOB_EVENT, "plan": plan.to_json(), "correlationId": current_correlation_id()}
+    payload = json.dumps(event, separators=(",", ":")).encode()
     try:
         if not function:
             raise RuntimeError("AWS_LAMBDA_FUNCTION_NAME is not set")
@@ -65,7 +67,9 @@ def _in_thread(plan: Plan) -> None:
     from describe_it.generation.service import get_generation_service
 
     service = get_generation_service()
-    thread = threading.Thread(target=service.run_job, args=(plan,), name=f"job-{plan.generation_id}", daemon=True)
+    thread = threading.Thread(
+        target=service.run_job, args=(plan,), name=f"job-{plan.generation_id}", daemon=True
+    )
     with _local_lock:
         _local_jobs[:] = [t for t in _local_jobs if t.is_alive()]
         _local_jobs.append(thread)

@@ -18,9 +18,9 @@ WINDOW_S = 3600
 def service_info() -> ServiceInfo:
     """Degraded while the shared circuit to Anthropic is open (nothing else is read)."""
     from describe_it.ai.factory import PROVIDER
+    from describe_it.generation.service import SYNC_DEADLINE_S
     from describe_it.runtime.circuit import get_circuit_breaker
     from describe_it.settings import get_settings
-    from describe_it.generation.service import SYNC_DEADLINE_S
 
     limits = get_settings().ai_hourly_limits.get("ai-describe", {})
     state = get_circuit_breaker(PROVIDER).state()

@@ -27,7 +27,9 @@ JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 
 
 class GenerateRequest(ApiModel):
-    image_url: str = Field(min_length=1, max_length=IMAGE_URL_MAX, description="https URL or data:image/…;base64,…")
+    image_url: str = Field(
+        min_length=1, max_length=IMAGE_URL_MAX, description="https URL or data:image/…;base64,…"
+    )
     style: Style
     max_length: int = Field(DEFAULT_WORDS, ge=MIN_WORDS, le=MAX_WORDS)
     custom_prompt: Annotated[SafeText, StringConstraints(max_length=CUSTOM_PROMPT_MAX)] | None = None
@@ -121,4 +123,3 @@ class ServiceInfo(ApiModel):
     version: str
     capabilities: Capabilities
     limits: Limits
-

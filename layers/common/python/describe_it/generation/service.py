@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -34,6 +34,7 @@ from describe_it.generation.models import (
     DescriptionEntry,
     GenerateRequest,
     JobAccepted,
+    JobStatus,
 )
 from describe_it.generation.workflow import BranchResult, DescribeWorkflow
 from describe_it.identity import Principal
@@ -160,6 +161,7 @@ class GenerationService:
         received = self._clock()
         if body.save and who.is_guest:
             raise AuthRequired("Sign in to save descriptions")
+        self._check_session(who, body)
         identity = self._identify(body)
         model, provider = self._expected_model(who, body)
         keys = {
@@ -188,7 +190,7 @@ class GenerationService:
             custom_prompt=body.custom_prompt,
             model=model,
             provider=provider,
-            cache_keys=dict(keys),
+            cache_keys={lang: key for lang, key in keys.items()},
             cached={lang: c.to_json() for lang, c in work.cached.items()},
             missing=[lang for lang in LANGUAGES if lang not in work.cached],
             save=body.save,
@@ -239,7 +241,9 @@ class GenerationService:
             if lang not in takeover:
                 work.results[lang] = BranchResult(lang, ok=False, reason="timeout", error="DescribeTimeout")
 
-    def _claim(self, plan: Plan, missing: list[Language], work: _Work) -> tuple[list[Language], list[Language]]:
+    def _claim(
+        self, plan: Plan, missing: list[Language], work: _Work
+    ) -> tuple[list[Language], list[Language]]:
         mine: list[Language] = []
         theirs: list[Language] = []
         for lang in missing:
@@ -324,7 +328,10 @@ class GenerationService:
         remaining = deadline - self._clock()
         task_timeout = int(remaining) - BRANCH_MARGIN_S
         if task_timeout < 1 or plan.image_ref is None:
-            return {lang: BranchResult(lang, ok=False, reason="timeout", error="DescribeTimeout") for lang in languages}
+            return {
+                lang: BranchResult(lang, ok=False, reason="timeout", error="DescribeTimeout")
+                for lang in languages
+            }
         workflow_input = {
             "imageRef": plan.image_ref,
             "style": plan.style,
@@ -337,14 +344,16 @@ class GenerationService:
             "generationId": plan.generation_id,
         }
         results = self._workflow_for(remaining).run(workflow_input, languages)
+        finished = self._clock()
         for lang, result in results.items():
+            results[lang] = replace(result, finished_at=finished)
             if result.ok:
                 value = CachedDescription(
                     content=result.content,
                     word_count=result.word_count,
                     model=result.model or plan.model,
                     provider=result.provider or plan.provider,
-                    created_at=self._clock(),
+                    created_at=finished,
                 )
                 self._cache.put(plan.cache_keys[lang], value.to_json(), CACHE_TTL_S)
         return results
@@ -394,7 +403,7 @@ class GenerationService:
                 job_id, "failed", error={"code": "INTERNAL_ERROR", "message": "The generation failed"}
             )
             return
-        status = "partial" if any(e.fallback for e in entries) else "succeeded"
+        status: JobStatus = "partial" if any(e.fallback for e in entries) else "succeeded"
         result = [e.model_dump(mode="json", by_alias=True) for e in entries]
         self._jobs.finish(job_id, status, result=result, message=message)
 
@@ -464,7 +473,7 @@ class GenerationService:
                 cached=False,
                 fallback=False,
                 fallback_reason=None,
-                created_at=_at(now),
+                created_at=_at(result.finished_at or now),
             )
         return DescriptionEntry(
             **common,
@@ -482,13 +491,33 @@ class GenerationService:
         """``save:true`` with both languages (wired to the saved descriptions once they are merged)."""
 
     def _after(self, plan: Plan) -> None:
-        """Best-effort follow-ups of a successful generation: Unsplash download tracking."""
+        """Follow-ups of a successful generation: the session's counters, Unsplash download tracking
+        (best effort: it never raises)."""
+        if plan.session_id and plan.user_id:
+            from describe_it.db.tx import transaction
+            from describe_it.sessions.counters import bump
+
+            me = UUID(plan.user_id)
+            with transaction("app", me) as conn:
+                bump(conn, me, UUID(plan.session_id), descriptions_generated=1, images_processed=1)
         if plan.unsplash_id:
             from describe_it.images.search import track_unsplash_download
 
             track_unsplash_download(plan.principal, plan.unsplash_id)
 
     # --- helpers ------------------------------------------------------------------------------------
+
+    def _check_session(self, who: Principal, body: GenerateRequest) -> None:
+        """``sessionId`` must be the caller's own session: checked before any work (404 otherwise)."""
+        if body.session_id is None:
+            return
+        if who.user_id is None:
+            raise AuthRequired("Sign in to count descriptions in a session")
+        from describe_it.db.tx import transaction
+        from describe_it.sessions.counters import bump
+
+        with transaction("app", who.user_id) as conn:
+            bump(conn, who.user_id, body.session_id)  # no counts yet: proves the session is ours
 
     def _identify(self, body: GenerateRequest) -> ImageIdentity:
         if body.is_data_uri:
@@ -516,7 +545,9 @@ class GenerationService:
         if key is None and self._settings.stage != "local":
             from describe_it.ai.errors import ProviderNotConfigured
 
-            raise ProviderNotConfigured("AI generation is not configured: no Anthropic API key", retry_after=60)
+            raise ProviderNotConfigured(
+                "AI generation is not configured: no Anthropic API key", retry_after=60
+            )
 
     def _cached(self, keys: Mapping[Language, str]) -> dict[Language, CachedDescription]:
         found = {lang: self._cached_one(key) for lang, key in keys.items()}
@@ -576,7 +607,14 @@ def _provider(name: str) -> Any:
 
 
 def _reason(reason: str | None) -> Any:
-    known = ("timeout", "upstream_error", "rate_limited", "circuit_open", "content_refused", "budget_exhausted")
+    known = (
+        "timeout",
+        "upstream_error",
+        "rate_limited",
+        "circuit_open",
+        "content_refused",
+        "budget_exhausted",
+    )
     return reason if reason in known else "upstream_error"
 
 

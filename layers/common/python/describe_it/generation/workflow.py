@@ -38,6 +38,7 @@ class BranchResult:
     output_tokens: int = 0
     reason: str | None = None  # timeout | upstream_error | rate_limited | circuit_open | …
     error: str | None = None  # the error name (describe_it/workflow/errors.py, States.*)
+    finished_at: float | None = None  # set by the caller: the description's createdAt
 
 
 class StepFunctionsClient(Protocol):
@@ -49,7 +50,9 @@ class DescribeWorkflow:
         self._client = client
         self._arn = state_machine_arn
 
-    def run(self, workflow_input: dict[str, Any], languages: Sequence[Language]) -> dict[Language, BranchResult]:
+    def run(
+        self, workflow_input: dict[str, Any], languages: Sequence[Language]
+    ) -> dict[Language, BranchResult]:
         try:
             response = self._client.start_sync_execution(
                 stateMachineArn=self._arn,
@@ -65,8 +68,12 @@ class DescribeWorkflow:
             from describe_it.observability import logger
 
             error = str(response.get("error") or "States.Runtime")
-            logger.warning("describe workflow failed", extra={"error": error, "status": response.get("status")})
-            return _all_failed(languages, "States.Timeout" if response.get("status") == "TIMED_OUT" else error)
+            logger.warning(
+                "describe workflow failed", extra={"error": error, "status": response.get("status")}
+            )
+            return _all_failed(
+                languages, "States.Timeout" if response.get("status") == "TIMED_OUT" else error
+            )
         branches = json.loads(response.get("output") or "[]")
         found = {b.get("language"): b for b in branches if isinstance(b, dict)}
         return {lang: _branch(lang, found.get(lang)) for lang in languages}

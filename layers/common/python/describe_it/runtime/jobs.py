@@ -83,7 +83,9 @@ class JobStore:
     def get(self, job_id: str) -> Job | None:
         try:
             item = item_of(
-                self._client().get_item(TableName=table_name(), Key=item_key(PREFIX + job_id), ConsistentRead=True)
+                self._client().get_item(
+                    TableName=table_name(), Key=item_key(PREFIX + job_id), ConsistentRead=True
+                )
             )
         except dynamo_errors() as exc:
             raise _down("job unreadable", exc) from None
@@ -98,7 +100,12 @@ class JobStore:
             job_id,
             "SET #status = :running, updatedAt = :now",
             "#status = :queued OR (#status = :running AND updatedAt <= :stale)",
-            {":running": "running", ":queued": "queued", ":now": epoch(now), ":stale": epoch(now - STALE_RUN_S)},
+            {
+                ":running": "running",
+                ":queued": "queued",
+                ":now": epoch(now),
+                ":stale": epoch(now - STALE_RUN_S),
+            },
         )
 
     def finish(

@@ -72,7 +72,9 @@ class SingleFlightLocks:
         """Whether a live lock on ``key`` exists (anyone's)."""
         try:
             item = item_of(
-                self._client().get_item(TableName=table_name(), Key=item_key(PREFIX + key), ConsistentRead=True)
+                self._client().get_item(
+                    TableName=table_name(), Key=item_key(PREFIX + key), ConsistentRead=True
+                )
             )
         except dynamo_errors() as exc:
             _log("single-flight lock unreadable; treating it as released", exc)
