@@ -4,7 +4,7 @@ runner with the real describe_language handler, the fake Messages API, PostgreSQ
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -58,10 +58,9 @@ def claude(fake_anthropic: FakeAnthropic, clean: Any) -> FakeAnthropic:
 
 
 @pytest.fixture
-def offline(clean: Any, settings_env: Callable[..., None]) -> Iterator[None]:
+def offline(clean: Any, settings_env: Callable[..., None]) -> None:
     """No key anywhere: the local stage's offline provider answers."""
     settings_env(ANTHROPIC_API_KEY=None, ANTHROPIC_API_KEY_SECRET_ARN=None)
-    yield
 
 
 def model_calls(fake: FakeAnthropic) -> int:

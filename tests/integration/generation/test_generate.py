@@ -41,7 +41,9 @@ def forget_local_cache() -> None:
 
 
 def test_two_languages_generated_by_claude_then_answered_from_the_cache(claude: FakeAnthropic) -> None:
-    claude.choose = per_language(Reply.message("A quiet beach at noon."), Reply.message("Una playa tranquila."))
+    claude.choose = per_language(
+        Reply.message("A quiet beach at noon."), Reply.message("Una playa tranquila.")
+    )
     first = generate(request_body())
 
     assert first.status == 200, first
@@ -282,8 +284,7 @@ def test_session_counters_and_the_image_row(claude: FakeAnthropic, stack: Stack)
     rows = admin_query(stack, "SELECT usage_count FROM images WHERE id = %s", [image_id])
     assert rows[0]["usage_count"] == 2
     counts = admin_query(
-        stack,
-        "SELECT descriptions_generated, images_processed FROM sessions WHERE id = %s", [session_id]
+        stack, "SELECT descriptions_generated, images_processed FROM sessions WHERE id = %s", [session_id]
     )
     assert dict(counts[0]) == {"descriptions_generated": 2, "images_processed": 2}
 

@@ -115,7 +115,10 @@ def test_a_duplicate_delivery_runs_and_finishes_a_job_once(clean: Any) -> None:
     assert store.start("11111111-1111-4111-8111-111111111111") is True
     assert store.start("11111111-1111-4111-8111-111111111111") is False  # the second delivery
     assert store.finish("11111111-1111-4111-8111-111111111111", "succeeded", result=[]) is True
-    assert store.finish("11111111-1111-4111-8111-111111111111", "failed", error={"code": "X", "message": "y"}) is False
+    assert (
+        store.finish("11111111-1111-4111-8111-111111111111", "failed", error={"code": "X", "message": "y"})
+        is False
+    )
     assert store.start("11111111-1111-4111-8111-111111111111") is False
     kept = store.get("11111111-1111-4111-8111-111111111111")
     assert kept is not None and kept.status == "succeeded" and kept.error is None

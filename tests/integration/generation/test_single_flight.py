@@ -63,6 +63,7 @@ def test_waiters_take_over_when_the_holder_fails(claude: FakeAnthropic) -> None:
     def hold() -> None:
         arrived.release()
         gate.wait(10)
+
     # The holder's two calls fail (not cached); the waiters then find no lock and no value.
     failures = iter([Reply.server_error(), Reply.server_error()])
     lock = threading.Lock()

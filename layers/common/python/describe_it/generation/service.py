@@ -569,7 +569,8 @@ class GenerationService:
         """What the offline provider composes from: the demo manifest, else the client's metadata."""
         from describe_it.images.demo import find_by_url
 
-        demo = find_by_url(identity.url, self._settings.api_base_url) if identity.url else None
+        local_demo = self._settings.stage == "local" and self._settings.demo_mode
+        demo = find_by_url(identity.url, self._settings.api_base_url) if identity.url and local_demo else None
         if demo is not None:
             return {
                 "altDescription": {"en": demo.alt_en, "es": demo.alt_es},
