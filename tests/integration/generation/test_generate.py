@@ -3,6 +3,7 @@ the real describe_language handler, the fake Messages API (the real SDK), Postgr
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import psycopg
@@ -17,6 +18,7 @@ from tests.integration.generation.conftest import (
     PATH,
     data_uri,
     generate,
+    is_spanish,
     model_calls,
     per_language,
     request_body,
@@ -315,3 +317,40 @@ def test_capabilities_are_public_and_cacheable(clean: Any) -> None:
     assert reply.headers["cache-control"] == "public, max-age=60"
     again = call("GET", PATH, headers={"If-None-Match": reply.headers["etag"]})
     assert again.status == 304
+
+
+# --- resilience: retries and the shared circuit ---------------------------------------------------
+
+
+def test_a_529_is_retried_within_the_deadline(claude: FakeAnthropic) -> None:
+    seen: dict[bool, int] = {True: 0, False: 0}
+    lock = threading.Lock()
+
+    def first_overloaded(body: dict[str, Any]) -> Reply | None:
+        with lock:
+            spanish = is_spanish(body)
+            seen[spanish] += 1
+            return Reply.overloaded() if seen[spanish] == 1 else None
+
+    claude.choose = first_overloaded
+    reply = generate(request_body())
+    assert reply.status == 200, reply
+    assert [e["fallback"] for e in entries(reply)] == [False, False]
+    assert model_calls(claude) == 4  # one retry per language
+
+
+def test_the_open_circuit_answers_503_without_calling_and_degrades_capabilities(claude: FakeAnthropic) -> None:
+    claude.api_keys.add(own := "sk-ant-api03-mine-" + "c" * 40)  # pro limits: room for the failures
+    claude.default = Reply.server_error()
+    statuses = []
+    for length in range(100, 108):
+        reply = generate(request_body(maxLength=length, userApiKey=own))
+        statuses.append(reply.status)
+        if reply.status == 503:
+            break
+    assert statuses[-1] == 503 and set(statuses[:-1]) == {502}, statuses
+    assert int(reply.headers["retry-after"]) >= 1
+    calls = model_calls(claude)
+    assert generate(request_body(maxLength=120, userApiKey=own)).status == 503
+    assert model_calls(claude) == calls  # nothing went out while open
+    assert call("GET", PATH).data["status"] == "degraded"
