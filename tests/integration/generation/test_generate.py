@@ -339,7 +339,9 @@ def test_a_529_is_retried_within_the_deadline(claude: FakeAnthropic) -> None:
     assert model_calls(claude) == 4  # one retry per language
 
 
-def test_the_open_circuit_answers_503_without_calling_and_degrades_capabilities(claude: FakeAnthropic) -> None:
+def test_the_open_circuit_answers_503_without_calling_and_degrades_capabilities(
+    claude: FakeAnthropic,
+) -> None:
     claude.api_keys.add(own := "sk-ant-api03-mine-" + "c" * 40)  # pro limits: room for the failures
     claude.default = Reply.server_error()
     statuses = []
@@ -354,3 +356,43 @@ def test_the_open_circuit_answers_503_without_calling_and_degrades_capabilities(
     assert generate(request_body(maxLength=120, userApiKey=own)).status == 503
     assert model_calls(claude) == calls  # nothing went out while open
     assert call("GET", PATH).data["status"] == "degraded"
+
+
+# --- save:true ------------------------------------------------------------------------------------
+
+
+def test_save_keeps_one_saved_description_when_both_languages_succeed(
+    claude: FakeAnthropic, stack: Stack
+) -> None:
+    token = session_for("saver@example.com")["access_token"]
+    claude.choose = per_language(Reply.message("Saved English."), Reply.message("Español guardado."))
+    reply = generate(request_body(save=True), token=token)
+    assert reply.status == 200, reply
+    english, spanish = entries(reply)
+    assert english["savedDescriptionId"] and english["savedDescriptionId"] == spanish["savedDescriptionId"]
+    rows = admin_query(
+        stack,
+        "SELECT english_description, spanish_description, generation_id::text AS generation_id, image_id::text"
+        " AS image_id FROM saved_descriptions WHERE id = %s",
+        [english["savedDescriptionId"]],
+    )
+    assert rows == [
+        {
+            "english_description": "Saved English.",
+            "spanish_description": "Español guardado.",
+            "generation_id": english["generationId"],
+            "image_id": english["imageId"],
+        }
+    ]
+    listed = call("GET", "/api/descriptions/saved", token=token)
+    assert [d["id"] for d in listed.data] == [english["savedDescriptionId"]]
+
+
+def test_save_is_skipped_with_a_message_when_a_language_failed(claude: FakeAnthropic, stack: Stack) -> None:
+    token = session_for("saver@example.com")["access_token"]
+    claude.choose = per_language(Reply.refusal(), Reply.message("Solo español."))
+    reply = generate(request_body(save=True), token=token)
+    assert reply.status == 200, reply
+    assert all(e.get("savedDescriptionId") is None for e in entries(reply))
+    assert "Not saved" in reply.json["message"] and "English" in reply.json["message"]
+    assert admin_query(stack, "SELECT count(*) AS n FROM saved_descriptions", []) == [{"n": 0}]

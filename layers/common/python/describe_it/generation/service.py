@@ -430,7 +430,7 @@ class GenerationService:
             if failed:
                 notes.append("Not saved: saving needs both languages.")
             else:
-                self._save(plan, entries)
+                entries = self._save(plan, entries)
         self._after(plan)
         return entries, " ".join(notes) or None
 
@@ -487,8 +487,35 @@ class GenerationService:
             created_at=_at(now),
         )
 
-    def _save(self, plan: Plan, entries: list[DescriptionEntry]) -> None:
-        """``save:true`` with both languages (wired to the saved descriptions once they are merged)."""
+    def _save(self, plan: Plan, entries: list[DescriptionEntry]) -> list[DescriptionEntry]:
+        """``save:true`` with both languages: one saved description (once per generation), its id on
+        both entries."""
+        from describe_it.ai.prompts import PROMPT_VERSION
+        from describe_it.db.tx import transaction
+        from describe_it.descriptions.models import SaveInput
+        from describe_it.descriptions.service import save_description
+
+        assert plan.user_id is not None  # guests cannot save (401 before any work)
+        me = UUID(plan.user_id)
+        english, spanish = entries
+        data = SaveInput(
+            style=plan.style,
+            english_description=english.content,
+            spanish_description=spanish.content,
+            image_id=UUID(plan.image_id),
+            generation_id=UUID(plan.generation_id),
+            session_id=UUID(plan.session_id) if plan.session_id else None,
+            provider=english.provider,
+            model=english.model,
+            generation_params={
+                "maxLength": plan.max_length,
+                "customPrompt": plan.custom_prompt,
+                "promptVersion": PROMPT_VERSION,
+            },
+        )
+        with transaction("app", me) as conn:
+            saved = save_description(conn, me, data)
+        return [e.model_copy(update={"saved_description_id": saved.description.id}) for e in entries]
 
     def _after(self, plan: Plan) -> None:
         """Follow-ups of a successful generation: the session's counters, Unsplash download tracking
