@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.images.conftest import fake_unsplash  # noqa: F401 - a shared fixture
 from tests.support.api import call
 from tests.support.fake_anthropic import FakeAnthropic, Reply
 from tests.support.images import solid

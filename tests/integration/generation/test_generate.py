@@ -396,3 +396,11 @@ def test_save_is_skipped_with_a_message_when_a_language_failed(claude: FakeAnthr
     assert all(e.get("savedDescriptionId") is None for e in entries(reply))
     assert "Not saved" in reply.json["message"] and "English" in reply.json["message"]
     assert admin_query(stack, "SELECT count(*) AS n FROM saved_descriptions", []) == [{"n": 0}]
+
+
+def test_an_unsplash_image_is_tracked_as_downloaded(claude: FakeAnthropic, fake_unsplash: Any) -> None:
+    image = {"unsplashId": "AbC123xyz", "altDescription": "A beach", "width": 4000, "height": 3000}
+    reply = generate(request_body(image=image))
+    assert reply.status == 200, reply
+    assert [r.path for r in fake_unsplash.downloads] == ["/photos/AbC123xyz/download"]
+    assert all(fake_unsplash.api_key not in str(r.query) for r in fake_unsplash.requests)
