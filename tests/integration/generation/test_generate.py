@@ -402,5 +402,5 @@ def test_an_unsplash_image_is_tracked_as_downloaded(claude: FakeAnthropic, fake_
     image = {"unsplashId": "AbC123xyz", "altDescription": "A beach", "width": 4000, "height": 3000}
     reply = generate(request_body(image=image))
     assert reply.status == 200, reply
-    assert [r.path for r in fake_unsplash.downloads] == ["/photos/AbC123xyz/download"]
+    assert [r.path for r in fake_unsplash.downloads()] == ["/photos/AbC123xyz/download"]
     assert all(fake_unsplash.api_key not in str(r.query) for r in fake_unsplash.requests)
