@@ -3,6 +3,7 @@ the real describe_language handler, the fake Messages API (the real SDK), Postgr
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -180,12 +181,28 @@ def test_a_rejected_own_key_is_a_400_on_user_api_key(claude: FakeAnthropic) -> N
     assert all("userApiKey" not in str(r.body) for r in claude.requests)
 
 
-def test_a_caller_key_is_used_sealed_and_counted_as_pro(claude: FakeAnthropic) -> None:
+def test_a_caller_key_is_used_sealed_and_counted_as_pro(
+    claude: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from describe_it.generation.workflow import DescribeWorkflow
+
+    inputs: list[dict[str, Any]] = []
+    real_run = DescribeWorkflow.run
+
+    def recording_run(self: DescribeWorkflow, workflow_input: dict[str, Any], languages: Any) -> Any:
+        inputs.append(workflow_input)  # what StartSyncExecution would receive
+        return real_run(self, workflow_input, languages)
+
+    monkeypatch.setattr(DescribeWorkflow, "run", recording_run)
     claude.api_keys.add(own := "sk-ant-api03-mine-" + "z" * 40)
     reply = generate(request_body(userApiKey=own))
     assert reply.status == 200, reply
     assert {r.api_key for r in claude.requests} == {own}
     assert reply.headers["x-ratelimit-limit"] == "500"  # ai-describe, pro column
+    [workflow_input] = inputs
+    assert own not in json.dumps(workflow_input)  # never in clear in the execution input
+    assert workflow_input["encryptedKey"].startswith("v1.caller.")
+    assert workflow_input["languages"] == ["en", "es"] and workflow_input["taskTimeoutSeconds"] <= 23
 
 
 # --- validation and limits ------------------------------------------------------------------------
