@@ -2,8 +2,6 @@
 the route can do (§5.2). The same function runs asynchronous generations: an internal event (never a
 gateway event) names the job to run (describe_it/generation/dispatch.py)."""
 
-from typing import Any
-
 from fastapi import Depends, Header, Request
 from starlette.responses import Response
 
@@ -11,8 +9,7 @@ from describe_it.generation.dispatch import is_job_event, run_job_event
 from describe_it.generation.info import CACHE_CONTROL, etag, no_cache, prefers_async, service_info
 from describe_it.generation.models import DescriptionEntry, GenerateRequest, JobAccepted, ServiceInfo
 from describe_it.generation.service import Accepted, GenerationService, get_generation_service
-from describe_it.handler import job_handler
-from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.app import InternalEvents, api_router, create_app, make_handler
 from describe_it.http.deps import principal
 from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
@@ -66,11 +63,4 @@ def capabilities(request: Request, if_none_match: str | None = Header(None)) -> 
 
 
 app = create_app(router)
-_http_handler = make_handler(app)
-_job_handler = job_handler(run_job_event)
-
-
-def lambda_handler(event: dict[str, Any], context: Any) -> Any:
-    if is_job_event(event):
-        return _job_handler(event, context)
-    return _http_handler(event, context)
+lambda_handler = make_handler(app, internal=InternalEvents(accepts=is_job_event, run=run_job_event))
