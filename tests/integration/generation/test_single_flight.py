@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -86,3 +87,35 @@ def test_waiters_take_over_when_the_holder_fails(claude: FakeAnthropic) -> None:
     statuses = sorted(r.status for r in results)
     assert statuses.count(502) <= 1 and statuses.count(200) >= 2, results  # the holder's own 502 at most
     assert all(r.status != 500 for r in results)
+
+
+def test_a_result_written_between_the_lookup_and_the_lock_is_not_generated_again(
+    claude: FakeAnthropic,
+) -> None:
+    """A holder that finishes after our cache lookup but before our lock: we must read its result."""
+    from describe_it.generation import service as generation
+    from describe_it.generation.cache import CachedDescription
+    from describe_it.runtime.cache import get_cache
+    from describe_it.runtime.locks import Lock, SingleFlightLocks
+    from infra.local.functions import load_function
+
+    class HolderFinishesFirst(SingleFlightLocks):
+        def acquire(self, key: str, ttl_s: int = 30) -> Lock | None:
+            held = CachedDescription(
+                "Written by the holder.", 4, "claude-sonnet-4-6", "anthropic", time.time()
+            )
+            get_cache().put(key, held.to_json(), 3600)  # ...and released its lock just now
+            return super().acquire(key, ttl_s)
+
+    service = generation.get_generation_service()
+    service._locks = HolderFinishesFirst()
+    app = load_function("descriptions_generate").app
+    app.dependency_overrides[generation.get_generation_service] = lambda: service
+    try:
+        reply = generate(request_body(maxLength=72))
+    finally:
+        app.dependency_overrides.clear()
+    assert reply.status == 200, reply
+    assert [e["content"] for e in reply.data] == ["Written by the holder."] * 2
+    assert [e["cached"] for e in reply.data] == [True, True]
+    assert model_calls(claude) == 0

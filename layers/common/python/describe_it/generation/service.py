@@ -234,11 +234,12 @@ class GenerationService:
                 work.cached[lang] = found
         # The holder went away without a result (failed, or its lock expired): generate it here.
         left = [lang for lang in theirs if lang not in work.cached]
-        takeover = [lang for lang in left if self._take(plan.cache_keys[lang], work)]
+        taken = [lang for lang in left if self._take(lang, plan, work)]
+        takeover = [lang for lang in taken if lang not in work.cached]
         if takeover:
             self._run_for(who, body, identity, plan, work, takeover, deadline)
         for lang in left:
-            if lang not in takeover:
+            if lang not in taken:
                 work.results[lang] = BranchResult(lang, ok=False, reason="timeout", error="DescribeTimeout")
 
     def _claim(
@@ -247,13 +248,28 @@ class GenerationService:
         mine: list[Language] = []
         theirs: list[Language] = []
         for lang in missing:
-            (mine if self._take(plan.cache_keys[lang], work) else theirs).append(lang)
+            if not self._take(lang, plan, work):
+                theirs.append(lang)
+            elif lang not in work.cached:
+                mine.append(lang)
         return mine, theirs
 
-    def _take(self, key: str, work: _Work) -> bool:
+    def _take(self, lang: Language, plan: Plan, work: _Work) -> bool:
+        """Lock ``lang``'s entry for this request; False when another live request holds it.
+
+        With the lock held the cache is read again: a holder may have written its result and released
+        between our first lookup and our lock, and must not be repeated (then the value goes to
+        ``work.cached`` and the lock is given back at once).
+        """
+        key = plan.cache_keys[lang]
         lock = self._locks.acquire(key)
         if lock is None:
             return False
+        found = self._cached_one(key)
+        if found is not None:
+            self._locks.release(lock)
+            work.cached[lang] = found
+            return True
         work.locks.append(lock)
         return True
 

@@ -15,9 +15,9 @@ to assemble from.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 from describe_it.ai.provider import Language
@@ -121,10 +121,22 @@ def workflow_for(timeout_s: float) -> DescribeWorkflow:
     return DescribeWorkflow(client, settings.describe_state_machine_arn)
 
 
-@cache
+_local_lock = threading.Lock()
+_local: list[StepFunctionsClient] = []  # built once
+
+
 def _local_client() -> StepFunctionsClient:
     """The local runner with the real ``describe_language`` handler (local stage only: the module is
-    part of the repository's local stack, imported by name so the layer does not depend on it)."""
+    part of the repository's local stack, imported by name so the layer does not depend on it).
+    Built once under a lock: concurrent first requests would otherwise import the task's module twice
+    at once and one of them would see it half-initialised."""
+    with _local_lock:
+        if not _local:
+            _local.append(_build_local_client())
+        return _local[0]
+
+
+def _build_local_client() -> StepFunctionsClient:
     import importlib
 
     runner = importlib.import_module("infra.local.stepfunctions")
