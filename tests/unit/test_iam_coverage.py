@@ -73,6 +73,7 @@ AWS_CALLS: dict[str, Calls] = {
         "dynamodb:DeleteItem",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         settings=STATE_TABLE,
     ),
     "describe_it.runtime.idempotency": calls(
@@ -86,6 +87,12 @@ AWS_CALLS: dict[str, Calls] = {
     "describe_it.auth.lockout": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     # Large idempotent responses (runtime/idempotency.py); only functions with an idempotent route store them.
     "describe_it.runtime.blobs": calls("s3:PutObject", "s3:GetObject", settings=("EXPORT_BUCKET",)),
+    # Export files: uploads and the local stack's downloads; a presigned URL calls nothing, but it works
+    # only if the signing role may GetObject.
+    "describe_it.runtime.blobs:BlobStore.put_file": calls("s3:PutObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.runtime.blobs:BlobStore.read_chunks": calls("s3:GetObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.runtime.blobs:BlobStore.presign_get": calls("s3:GetObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.export.dispatch": calls("lambda:InvokeFunction", settings=("EXPORT_WORKER_FUNCTION",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
     "describe_it.images.quota": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),
@@ -152,6 +159,13 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "descriptions_generate": {
         "ssm:GetParameter": "api_base_url is read only to find demo images for the offline provider, "
         "which answers in the local stage only (GenerationService._facts)",
+    },
+    **{
+        name: {
+            "kms:GenerateDataKey": "the text routes only decrypt the caller's stored Anthropic key "
+            "(ai/keys.py resolve_key → resolve_user_key); storing keys is PUT /api/settings/apikeys",
+        }
+        for name in ("qa_generate", "phrases_extract", "translate")
     },
     "images_search": {
         "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
