@@ -356,6 +356,9 @@ class FakeAnthropic:
         """``api_keys``: the keys it accepts (default: ``DEFAULT_API_KEY``); any other → 401."""
         self.api_keys = api_keys if api_keys is not None else {DEFAULT_API_KEY}
         self.default: Reply | None = None
+        # Picks the answer from the request body before the queue (e.g. by the prompt's language);
+        # None from it falls through to the queue and the default.
+        self.choose: Callable[[dict[str, Any]], Reply | None] | None = None
         self._queue: list[Reply] = []
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -432,6 +435,7 @@ class FakeAnthropic:
             self._queue.clear()
             self._requests.clear()
         self.default = None
+        self.choose = None
 
     # -- serving --
 
@@ -492,6 +496,9 @@ class FakeAnthropic:
             self._requests.append(RecordedRequest(handler.command, path, headers, body, tuple(problems)))
 
     def _next_reply(self, body: dict[str, Any]) -> Reply:
+        chosen = self.choose(body) if self.choose is not None else None
+        if chosen is not None:
+            return chosen
         with self._lock:
             if self._queue:
                 return self._queue.pop(0)

@@ -114,6 +114,18 @@ AWS_CALLS: dict[str, Calls] = {
     "describe_it.email.sender": calls("ses:SendEmail", settings=("EMAIL_SENDER=ses",)),
     # The server's token budget for Claude (ai/budget.py): reserve, read, settle.
     "describe_it.ai.budget": calls("dynamodb:UpdateItem", "dynamodb:GetItem", settings=STATE_TABLE),
+    # Generation (describe_it/generation): single-flight locks, job records, the workflow, self-invocation.
+    "describe_it.runtime.locks": calls(
+        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem", settings=STATE_TABLE
+    ),
+    "describe_it.runtime.jobs": calls(
+        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE
+    ),
+    "describe_it.generation.workflow": calls(
+        "states:StartSyncExecution", settings=("DESCRIBE_STATE_MACHINE_ARN",)
+    ),
+    # Invokes the function it runs in (AWS_LAMBDA_FUNCTION_NAME, set by Lambda itself).
+    "describe_it.generation.dispatch:_invoke_self": calls("lambda:InvokeFunction"),
     # The server's Anthropic key, only when the stack is given its secret.
     "describe_it.ai.keys": calls("secretsmanager:GetSecretValue", settings=("ANTHROPIC_API_KEY_SECRET_ARN",)),
 }
@@ -124,7 +136,7 @@ CLIENT_FACTORY = "describe_it.aws"
 # IAM action -> API operation, where the two names differ.
 OPERATION_OF = {"lambda:InvokeFunction": "Invoke"}
 # IAM prefix -> botocore services whose operations count as calls of that prefix.
-SERVICES_OF = {"ses": ("sesv2", "ses")}
+SERVICES_OF = {"ses": ("sesv2", "ses"), "states": ("stepfunctions",)}
 
 # Calls of a listed module's services that are not AWS calls (same name, another object).
 LOOKALIKES: dict[str, dict[str, str]] = {
@@ -144,6 +156,10 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "describe_language": {
         "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
         "unseal → decrypt); sealing happens in the generation route",
+    },
+    "descriptions_generate": {
+        "ssm:GetParameter": "api_base_url is read only to find demo images for the offline provider, "
+        "which answers in the local stage only (GenerationService._facts)",
     },
     **{
         name: {

@@ -48,3 +48,18 @@ def reset_clients() -> None:
     """Tests point the settings at a new endpoint; forget the clients built for the old one."""
     client.cache_clear()
     _session.cache_clear()
+
+
+def long_call_client(service: str, read_timeout_s: float) -> Any:
+    """A client for one call that legitimately takes long (StartSyncExecution), never retried by
+    botocore: a retry would start the work a second time."""
+    from botocore.config import Config
+
+    settings = get_settings()
+    config = Config(
+        connect_timeout=settings.aws_timeout_s,
+        read_timeout=read_timeout_s,
+        retries={"max_attempts": 1, "mode": "standard"},
+        tcp_keepalive=True,
+    )
+    return _session().client(service, endpoint_url=settings.aws_endpoint_url, config=config)

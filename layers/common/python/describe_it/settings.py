@@ -118,6 +118,8 @@ class Settings(BaseSettings):
         "ai-text": {"guest": 100, "free": 240, "basic": 1200, "pro": 12000},
     }
     demo_mode: bool = False
+    # The describe workflow (Express state machine) the generation route starts; local stage: in-process.
+    describe_state_machine_arn: str | None = None
     # Image fetches (spec §9.3): when set, only these hosts ("*.example.com" for subdomains) are fetched.
     image_fetch_allowed_hosts: CsvList = []
     # Base URLs are settings so tests can point them at a fake provider on loopback.

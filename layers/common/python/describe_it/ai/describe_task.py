@@ -83,7 +83,8 @@ class FactsIn(ApiModel):
 
 class ImageRefIn(ApiModel):
     bucket: str = Field(min_length=3, max_length=63)
-    key: str = Field(pattern=r"^tmp/images/[A-Za-z0-9._-]{1,200}$")
+    # tmp/images/ holds uploads (1-day lifecycle); images/ the catalogue's kept copies of https images.
+    key: str = Field(pattern=r"^(tmp/)?images/[A-Za-z0-9._-]{1,200}$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     media_type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
     facts: FactsIn | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -36,22 +37,37 @@ def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe I
     return app
 
 
-def make_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+@dataclass(frozen=True)
+class InternalEvents:
+    """Events a function sends itself (an asynchronous self-invocation), never from the gateway:
+    ``accepts(event)`` recognises them, ``run(event, context)`` handles them under ``job_handler``."""
+
+    accepts: Callable[[Any], bool]
+    run: Callable[[Any, Any], Any]
+
+
+def make_handler(
+    app: FastAPI, *, internal: InternalEvents | None = None
+) -> Callable[[dict[str, Any], Any], Any]:
     """The Lambda entry point: API Gateway HTTP API (payload 2.0) events through Mangum, under the
     handler stack of every function (``describe_it.handler``: Lambda context on the log lines, metrics
-    flushed per invocation). The request's correlation id is the middleware's."""
+    flushed per invocation). The request's correlation id is the middleware's. ``internal``: the
+    function's own asynchronous invocations, recognised before Mangum sees the event."""
     import gc
 
     from mangum import Mangum
 
-    from describe_it.handler import invocation
+    from describe_it.handler import invocation, job_handler
     from describe_it.http.warmup import in_lambda_init, prepare
 
     mangum = Mangum(app, lifespan="off")
     if in_lambda_init():  # Lambda's init phase: build now what the first request would build
         prepare(app.state.route_table)
+    run_internal = job_handler(internal.run) if internal is not None else None
 
-    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+        if internal is not None and run_internal is not None and internal.accepts(event):
+            return run_internal(event, context)
         with invocation(context):
             return mangum(event, context)
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from describe_it.images.fetcher import ImageFetcher
     from describe_it.images.normalize import SourceImage
     from describe_it.images.repository import ImageRow, ProviderPhoto
+    from describe_it.images.repository import UsedImage as repo_UsedImage
     from describe_it.images.unsplash import Photo
     from describe_it.runtime.blobs import BlobStore
     from describe_it.settings import Settings
@@ -156,6 +157,36 @@ class ImageCatalogue:
         self._record(identity, resolved, original, image_meta, user_id, required)
         return resolved
 
+    def count_use(
+        self,
+        identity: ImageIdentity,
+        *,
+        image_meta: ImageMeta | None = None,
+        user_id: UUID | None = None,
+        required: bool = True,
+    ) -> None:
+        """One more use of an image that is not resolved (a description answered from the cache):
+        the row is created or counted, its stored bytes and sizes are left as they are."""
+        from describe_it.images import repository as repo
+
+        used = repo.UsedImage(
+            id=identity.image_id,
+            source_hash=identity.source_hash,
+            source_type=identity.source_type,
+            url=identity.url,
+            width=None,
+            height=None,
+            stored_sha256=None,
+            stored_width=None,
+            stored_height=None,
+        )
+        try:
+            _upsert_use(used, image_meta, user_id)
+        except DependencyDown as exc:
+            if required:
+                raise
+            logger.warning("image use not recorded; catalogue unavailable", extra=error_fields(exc))
+
     def _reuse(self, identity: ImageIdentity, row: ImageRow) -> ResolvedImage | None:
         assert row.stored_sha256 is not None
         assert row.stored_width is not None
@@ -212,7 +243,6 @@ class ImageCatalogue:
         user_id: UUID | None,
         required: bool,
     ) -> None:
-        from describe_it.db.tx import transaction
         from describe_it.images import repository as repo
 
         keep = identity.source_type == "url"
@@ -228,10 +258,7 @@ class ImageCatalogue:
             stored_height=resolved.height if keep else None,
         )
         try:
-            with transaction("app", user_id) as conn:
-                repo.record_use(conn, used)
-                if meta is not None:
-                    _fill(identity.image_id, meta, user_id)
+            _upsert_use(used, meta, user_id)
         except DependencyDown as exc:
             if required:
                 raise
@@ -295,6 +322,25 @@ class ImageCatalogue:
                 photographer_url=profile if profile and profile.startswith("https://") else None,
             )
         return list(rows.values())
+
+
+def _upsert_use(used: repo_UsedImage, meta: ImageMeta | None, user_id: UUID | None) -> None:
+    """Record one use (and the client's metadata), tried twice: ``ON CONFLICT (source_hash)`` guards
+    only that index, so two first uses of one image at once can collide on the primary key instead;
+    the row then exists and the second try takes the update path."""
+    from describe_it.db.tx import transaction
+    from describe_it.images import repository as repo
+
+    for attempt in (1, 2):
+        try:
+            with transaction("app", user_id) as conn:
+                repo.record_use(conn, used)
+                if meta is not None:
+                    _fill(used.id, meta, user_id)
+            return
+        except DuplicateValue:
+            if attempt == 2:
+                raise
 
 
 def _fill(image_id: UUID, meta: ImageMeta, user_id: UUID | None) -> None:

@@ -1,0 +1,66 @@
+"""POST /api/descriptions/generate — an image described in English and Spanish (spec §5.1); GET — what
+the route can do (§5.2). The same function runs asynchronous generations: an internal event (never a
+gateway event) names the job to run (describe_it/generation/dispatch.py)."""
+
+from fastapi import Depends, Header, Request
+from starlette.responses import Response
+
+from describe_it.generation.dispatch import is_job_event, run_job_event
+from describe_it.generation.info import CACHE_CONTROL, etag, no_cache, prefers_async, service_info
+from describe_it.generation.models import DescriptionEntry, GenerateRequest, JobAccepted, ServiceInfo
+from describe_it.generation.service import Accepted, GenerationService, get_generation_service
+from describe_it.http.app import InternalEvents, api_router, create_app, make_handler
+from describe_it.http.deps import principal
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.policy import MB, policy
+from describe_it.identity import Principal
+from describe_it.images.search import etag_matches
+
+router = api_router()
+
+
+@router.post(
+    "/api/descriptions/generate",
+    response_model=Envelope[list[DescriptionEntry]],
+    responses={
+        202: {"model": Envelope[JobAccepted], "description": "Accepted: generated asynchronously (a job)"},
+        **errors(400, 401, 403, 409, 413, 415, 429, 502, 503, 504),
+    },
+    # ai-describe is charged by the service, only when a model call is needed (cache hits are free).
+    openapi_extra=policy(auth="optional", body_limit=5 * MB, idempotent=True),
+)
+def generate(
+    body: GenerateRequest,
+    request: Request,
+    prefer: str | None = Header(None),
+    cache_control: str | None = Header(None),
+    who: Principal = Depends(principal),
+    service: GenerationService = Depends(get_generation_service),
+) -> Response:
+    wants_async = prefers_async(prefer)
+    outcome = service.generate(who, body, respond_async=wants_async, no_cache=no_cache(cache_control))
+    if isinstance(outcome, Accepted):
+        headers = {"Location": outcome.job.status_url, **outcome.rate_headers}
+        if wants_async:
+            headers["Preference-Applied"] = "respond-async"
+        return ok(request, outcome.job, status_code=202, headers=headers)
+    return ok(request, outcome.entries, message=outcome.message, headers=outcome.rate_headers)
+
+
+@router.get(
+    "/api/descriptions/generate",
+    response_model=Envelope[ServiceInfo],
+    responses={304: {"description": "Not modified"}, **errors(429)},
+    openapi_extra=policy(auth="none", rate_class="read"),
+)
+def capabilities(request: Request, if_none_match: str | None = Header(None)) -> Response:
+    info = service_info()
+    headers = {"ETag": etag(info), "Cache-Control": CACHE_CONTROL}
+    if etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return ok(request, info, headers=headers)
+
+
+app = create_app(router)
+lambda_handler = make_handler(app, internal=InternalEvents(accepts=is_job_event, run=run_job_event))

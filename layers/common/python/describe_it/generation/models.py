@@ -1,0 +1,125 @@
+"""Request and response models of ``/api/descriptions/generate`` and ``/api/descriptions/jobs/{jobId}``
+(spec §5.1–5.3)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StringConstraints
+
+from describe_it.ai.keys import UserApiKey
+from describe_it.ai.provider import MAX_WORDS, MIN_WORDS, Style
+from describe_it.images.models import ImageMeta
+from describe_it.models import ApiModel, SafeText, Timestamp
+
+DEFAULT_WORDS = 300
+ASYNC_ABOVE_WORDS = 450  # a longer description is always generated asynchronously
+CUSTOM_PROMPT_MAX = 500
+# An https URL (≤ 2048, checked by the fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64).
+IMAGE_URL_MAX = 7_500_000
+
+FallbackReason = Literal[
+    "timeout", "upstream_error", "rate_limited", "circuit_open", "content_refused", "budget_exhausted"
+]
+LanguageLabel = Literal["english", "spanish"]
+JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
+
+
+class GenerateRequest(ApiModel):
+    image_url: str = Field(
+        min_length=1, max_length=IMAGE_URL_MAX, description="https URL or data:image/…;base64,…"
+    )
+    style: Style
+    max_length: int = Field(DEFAULT_WORDS, ge=MIN_WORDS, le=MAX_WORDS)
+    custom_prompt: Annotated[SafeText, StringConstraints(max_length=CUSTOM_PROMPT_MAX)] | None = None
+    user_api_key: UserApiKey = Field(None, description='Your own Anthropic key ("" = none); never stored')
+    save: bool = False
+    session_id: UUID | None = None
+    image: ImageMeta | None = None
+    fresh: bool = False
+
+    @property
+    def is_data_uri(self) -> bool:
+        return self.image_url.startswith("data:")
+
+
+class DescriptionEntry(ApiModel):
+    id: UUID
+    generation_id: str
+    image_id: UUID
+    image_url: str | None = Field(description="null for data-URI input")
+    style: Style
+    content: str = Field(description='"" when fallback')
+    language: LanguageLabel
+    word_count: int
+    provider: Literal["anthropic", "offline"]
+    model: str
+    cached: bool
+    fallback: bool
+    fallback_reason: FallbackReason | None
+    saved_description_id: UUID | None = None
+    created_at: Timestamp = Field(description="the original time when cached")
+
+
+class JobAccepted(ApiModel):
+    job_id: str
+    status: Literal["queued"] = "queued"
+    status_url: str
+
+
+class JobError(ApiModel):
+    code: str
+    message: str
+
+
+class JobView(ApiModel):
+    job_id: str
+    status: JobStatus
+    created_at: Timestamp
+    updated_at: Timestamp
+    expires_at: Timestamp
+    result: list[DescriptionEntry] | None = None
+    message: str | None = None
+    error: JobError | None = None
+
+
+class MaxLengthInfo(ApiModel):
+    min: int = MIN_WORDS
+    max: int = MAX_WORDS
+    default: int = DEFAULT_WORDS
+    async_above: int = ASYNC_ABOVE_WORDS
+
+
+class ImageInputInfo(ApiModel):
+    https: bool = True
+    data_uri: bool = True
+    max_bytes: int
+    types: list[str]
+
+
+class Capabilities(ApiModel):
+    styles: list[Style]
+    languages: list[Literal["en", "es"]]
+    max_length: MaxLengthInfo
+    custom_prompt_max_length: int = CUSTOM_PROMPT_MAX
+    image_input: ImageInputInfo
+    # `async` is a Python keyword: the field is named for the wire only.
+    async_: bool = Field(True, alias="async")
+    sync_deadline_ms: int
+
+
+class Limits(ApiModel):
+    guest: int
+    free: int
+    basic: int
+    pro: int
+    window_seconds: int
+
+
+class ServiceInfo(ApiModel):
+    service: str = "Description Generation API"
+    status: Literal["healthy", "degraded"]
+    version: str
+    capabilities: Capabilities
+    limits: Limits
