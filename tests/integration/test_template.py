@@ -1,6 +1,8 @@
 """template.yaml against the code: every route the gateway sends somewhere is served by that function's
 router (and nothing else), every function folder is deployed, each function gets only the database role
-and secrets it needs, and every HTTP function has sample events that hit its own routes."""
+and secrets it needs (its DB_ROLE and its role's managed policy, checked on SAM's own translation too),
+a library layer exactly where the code imports from it, and every HTTP function has sample events that
+hit its own routes."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from typing import Any
 import pytest
 
 from infra.local.cfn import load_template
+from tests.support import iam
 from tests.support.lambda_invoke import load_function
+from tests.support.sam import transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -65,6 +69,22 @@ ADMIN_PATHS = {
     "/api/storage/cleanup",
 }
 ROLE_SECRET_ENV = {"app": "DB_APP_SECRET_ARN", "auth": "DB_AUTH_SECRET_ARN", "admin": "DB_ADMIN_SECRET_ARN"}
+ROLE_POLICY = {"app": "AppFunctionPolicy", "auth": "AuthFunctionPolicy", "admin": "AdminFunctionPolicy"}
+# What each role's policy lets its functions read: their login, and the signing key (auth functions
+# mint tokens) or the public key set (everyone else verifies them).
+ROLE_SECRETS = {
+    "app": {"AppDbSecret", "JwtPublicKeysSecret"},
+    "auth": {"AuthDbSecret", "JwtSigningKeySecret"},
+    "admin": {"AdminDbSecret", "JwtPublicKeysSecret"},
+}
+# Background functions that keep what they specially need instead of a role's policy.
+OWN_POLICIES = {"migrate", "email_sender"}
+# What SAM gives every function's role: logs, ENIs in the VPC, traces.
+BASIC_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
 
 
 def pascal(snake: str) -> str:
@@ -105,6 +125,14 @@ def environment(props: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def managed_refs(props: dict[str, Any]) -> list[str]:
+    """The managed policies of this template a function lists (``!Ref SomePolicy``), in order."""
+    return [str(p["Ref"]) for p in props.get("Policies") or [] if isinstance(p, dict) and set(p) == {"Ref"}]
+
+
+TRANSFORMED: dict[str, Any] = transformed(TEMPLATE)["Resources"]
+
+
 def require_folder(name: str) -> None:
     if not (FUNCTIONS / name / "app.py").exists():
         if name in PENDING:
@@ -134,7 +162,7 @@ def test_every_function_folder_is_deployed(name: str):
 def test_template_function_has_its_folder_handler_and_name(name: str):
     logical_id, props = TEMPLATE_FUNCTIONS[name]
     assert props["CodeUri"] == f"functions/{name}/"
-    assert props["Handler"] == "app.lambda_handler"
+    assert props.get("Handler", GLOBAL_FUNCTION.get("Handler")) == "app.lambda_handler"
     assert logical_id == f"{pascal(name)}Function"
     require_folder(name)
     assert callable(load_function(name).lambda_handler)
@@ -182,9 +210,8 @@ def test_health_route_is_throttled_by_the_gateway_not_dynamodb():
     stage = RESOURCES["HttpApi"]["Properties"]
     assert "ANY /api/health" in stage["RouteSettings"]
     assert {"ThrottlingBurstLimit", "ThrottlingRateLimit"} <= set(stage["DefaultRouteSettings"])
-    policies = TEMPLATE_FUNCTIONS["health"][1].get("Policies") or []
-    assert not [p for p in policies if isinstance(p, dict) and "DynamoDBCrudPolicy" in p]
-    assert "VpcConfig" not in TEMPLATE_FUNCTIONS["health"][1]
+    grants = iam.grants(TEMPLATE_FUNCTIONS["health"][1], RESOURCES, "health")
+    assert not [g for g in grants if g.allows("dynamodb:UpdateItem") or g.allows("dynamodb:GetItem")]
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
@@ -196,41 +223,71 @@ def test_http_functions_stop_before_the_gateway_does(name: str):
 # --- database roles and secrets -----------------------------------------------------------------------
 
 
-def _secret_policies(props: dict[str, Any]) -> list[Any]:
-    return [
-        p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
-        for p in props.get("Policies") or []
-        if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p
-    ]
+def test_every_function_is_given_the_database_settings_by_globals():
+    """One place for what every function of every role needs; DB_ROLE picks among the logins."""
+    env = GLOBAL_FUNCTION["Environment"]["Variables"]
+    assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "DbProxy.Endpoint"}
+    for role, variable in ROLE_SECRET_ENV.items():
+        assert env[variable] == {"Ref": f"{role.capitalize()}DbSecret"}
+    assert env["JWT_SECRET_ARN"] == {"Ref": "JwtSigningKeySecret"}
+    assert env["JWT_PUBLIC_KEYS_SECRET_ARN"] == {"Ref": "JwtPublicKeysSecret"}
+    assert "DB_ROLE" not in env, "DB_ROLE is each function's own choice"
+    assert GLOBAL_FUNCTION["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "FunctionSecurityGroup"}]
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_POLICY))
+def test_each_role_policy_reads_its_login_and_token_keys_only(role: str):
+    grants = iam.grants({"Policies": [{"Ref": ROLE_POLICY[role]}]}, RESOURCES, ROLE_POLICY[role])
+    readable = {r for g in grants if g.allows("secretsmanager:GetSecretValue") for r in g.resources}
+    assert readable == ROLE_SECRETS[role]
+    assert all(not g.allows("secretsmanager:PutSecretValue") for g in grants)
 
 
 @pytest.mark.parametrize("name", sorted(set(TEMPLATE_FUNCTIONS) - {"migrate"}))
 def test_function_gets_only_its_database_role(name: str):
-    _, props = TEMPLATE_FUNCTIONS[name]
-    env = environment(props)
+    logical_id, props = TEMPLATE_FUNCTIONS[name]
     role = expected_role(name, http_paths(props))
-    secret_vars = {var for var in ROLE_SECRET_ENV.values() if var in env}
-    readable = _secret_policies(props)
-    if role is None:
-        assert not secret_vars
-        assert "VpcConfig" not in props, f"{name} uses no database and belongs outside the VPC"
-        assert readable == []
-        return
-    secret = {"app": "AppDbSecret", "auth": "AuthDbSecret", "admin": "AdminDbSecret"}[role]
-    assert secret_vars == {ROLE_SECRET_ENV[role]}
-    assert env[ROLE_SECRET_ENV[role]] == {"Ref": secret}
-    assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "DbProxy.Endpoint"}
-    assert "VpcConfig" in props
-    assert props["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "FunctionSecurityGroup"}]
-    # Its own role secret and the JWT keys: the signing secret only for auth functions (they mint
-    # tokens), the public key set for everyone else; nothing more.
-    assert {"Ref": secret} in readable
-    jwt_secret = "JwtSigningKeySecret" if name.startswith("auth_") else "JwtPublicKeysSecret"
-    assert all(arn in ({"Ref": secret}, {"Ref": jwt_secret}) for arn in readable)
-    jwt_env = "JWT_SECRET_ARN" if name.startswith("auth_") else "JWT_PUBLIC_KEYS_SECRET_ARN"
-    if jwt_env in env:
-        assert {"Ref": jwt_secret} in readable
-        assert env[jwt_env] == {"Ref": jwt_secret}
+    assert environment(props).get("DB_ROLE") == role
+    if role is not None:
+        assert RESOURCES[logical_id].get("DependsOn") == "Migrations", "schema first, then the code"
+    listed = managed_refs(props)
+    role_policies = [p for p in listed if p in ROLE_POLICY.values()]
+    if name in OWN_POLICIES or role is None:
+        assert role_policies == [], f"{name} has no role policy: it lists what it needs itself"
+    else:
+        assert role_policies == [ROLE_POLICY[role]], f"{name} is a function of the {role} role"
+        # Its login and token keys come with the role's policy, never from a secret policy of its own.
+        assert all(isinstance(p, dict) and set(p) == {"Ref"} for p in props.get("Policies") or [])
+    # Whatever else it lists: no other role's login, and the signing key only for the auth role.
+    grants = iam.grants(props, RESOURCES, name)
+    readable = {r for g in grants if g.allows("secretsmanager:GetSecretValue") for r in g.resources}
+    assert readable <= (ROLE_SECRETS[role] if role else {"JwtPublicKeysSecret"})
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_sam_gives_each_function_its_own_role_with_exactly_its_policies(name: str):
+    """What CloudFormation receives: the function's own role, holding SAM's basics and the managed
+    policies its block lists, in order; and the function in the VPC, with the layers of Globals."""
+    logical_id, props = TEMPLATE_FUNCTIONS[name]
+    function = TRANSFORMED[logical_id]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+    role = TRANSFORMED[f"{logical_id}Role"]["Properties"]
+    arns = role["ManagedPolicyArns"]
+    assert set(arns[: len(BASIC_MANAGED_POLICIES)]) == BASIC_MANAGED_POLICIES
+    assert arns[len(BASIC_MANAGED_POLICIES) :] == [{"Ref": p} for p in managed_refs(props)]
+    if name not in OWN_POLICIES:
+        assert "Policies" not in role, f"{name}: inline statements belong in a managed policy"
+    groups = "MigrationSecurityGroup" if name == "migrate" else "FunctionSecurityGroup"
+    assert function["VpcConfig"]["SecurityGroupIds"] in (
+        [{"Ref": groups}],
+        {"Fn::Split": [",", {"Ref": groups}]},  # one id as an intrinsic: replaces the Globals list
+    )
+    # SAM names each layer version after its content (CommonLayer<hash>); Globals' layer comes first.
+    own = [str(ref["Ref"]) for ref in props.get("Layers") or []]
+    layers = [str(ref["Ref"]) for ref in function["Layers"]]
+    assert [TRANSFORMED[layer]["Type"] for layer in layers] == ["AWS::Lambda::LayerVersion"] * len(layers)
+    assert len(layers) == 1 + len(own)
+    assert all(layer.startswith(source) for layer, source in zip(layers, ["CommonLayer", *own], strict=True))
 
 
 def test_migrate_runs_as_the_master_user_straight_to_the_instance():
@@ -239,8 +296,13 @@ def test_migrate_runs_as_the_master_user_straight_to_the_instance():
     assert env["DB_MASTER_SECRET_ARN"] == {"Fn::GetAtt": "Database.MasterUserSecret.SecretArn"}
     assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "Database.Endpoint.Address"}
     assert {ROLE_SECRET_ENV[r] for r in ROLE_SECRET_ENV} <= set(env)
-    assert props["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "MigrationSecurityGroup"}]
+    assert "DB_ROLE" not in env  # it connects as the master user, with no login role's pool
     assert props["Timeout"] >= 120
+
+
+def test_the_email_sender_sends_through_ses_explicitly():
+    """In AWS an unset EMAIL_SENDER makes the sender refuse, and "console" refuses at cold start."""
+    assert environment(TEMPLATE_FUNCTIONS["email_sender"][1])["EMAIL_SENDER"] == "ses"
 
 
 def test_migrations_version_names_the_newest_migration():
@@ -273,13 +335,79 @@ def test_proxy_authenticates_the_three_login_roles_over_tls():
 # --- the layer ----------------------------------------------------------------------------------------
 
 
-def test_every_function_uses_the_common_layer_built_by_its_makefile():
-    layer = RESOURCES["CommonLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "makefile"
-    assert {"Ref": "CommonLayer"} in GLOBAL_FUNCTION["Layers"]
-    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
-    assert "build-CommonLayer:" in makefile
-    assert (ROOT / layer["Properties"]["ContentUri"] / "python" / "describe_it" / "__init__.py").exists()
+LAYERS = sorted(n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::LayerVersion")
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_layer_is_built_by_its_makefile_for_the_lambda_target(layer: str):
+    resource = RESOURCES[layer]
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert resource["Properties"]["CompatibleRuntimes"] == [GLOBAL_FUNCTION["Runtime"]]
+    folder = ROOT / resource["Properties"]["ContentUri"]
+    assert f"build-{layer}:" in (folder / "Makefile").read_text()
+    assert (folder / "requirements.txt").exists()
+
+
+def test_every_function_uses_the_common_layer():
+    assert GLOBAL_FUNCTION["Layers"] == [{"Ref": "CommonLayer"}]
+    folder = ROOT / RESOURCES["CommonLayer"]["Properties"]["ContentUri"]
+    assert (folder / "python" / "describe_it" / "__init__.py").exists()
+    assert "anthropic" not in (folder / "requirements.txt").read_text(), "anthropic is the AI layer's"
+
+
+def _layer_packages() -> dict[str, set[str]]:
+    """Layer -> the top-level packages its direct requirements install (anthropic, PIL, fpdf ...)."""
+    import importlib.metadata
+
+    providers = importlib.metadata.packages_distributions()  # the dev venv has every layer installed
+    found: dict[str, set[str]] = {}
+    for layer in set(LAYERS) - {"CommonLayer"}:
+        requirements = ROOT / RESOURCES[layer]["Properties"]["ContentUri"] / "requirements.txt"
+        names = {
+            re.split(r"[=<>\[ ;]", line.split("#", 1)[0].strip(), maxsplit=1)[0].lower().replace("_", "-")
+            for line in requirements.read_text().splitlines()
+            if line.split("#", 1)[0].strip()
+        }
+        found[layer] = {
+            package
+            for package, dists in providers.items()
+            if {d.lower().replace("_", "-") for d in dists} & names
+        }
+    return found
+
+
+LAYER_PACKAGES = _layer_packages()
+
+
+def _imported_packages(function: str) -> set[str]:
+    """Top-level packages imported anywhere (lazily included) in the layer modules a function reaches."""
+    import ast
+
+    packages: set[str] = set()
+    for module in iam.reach(function).modules:
+        path = iam.module_file(module)
+        assert path is not None
+        for node in ast.walk(iam.parse(path)):
+            if isinstance(node, ast.Import):
+                packages |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                packages.add(node.module.split(".")[0])
+    return packages
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_a_function_lists_a_library_layer_exactly_when_its_code_imports_from_it(name: str):
+    """anthropic, Pillow, the language data and the export writers stay out of the functions that never
+    load them (Lambda counts every layer against 250 MB, and deploys it), and in the ones that do."""
+    require_folder(name)
+    listed = {str(ref["Ref"]) for ref in TEMPLATE_FUNCTIONS[name][1].get("Layers") or []}
+    imported = _imported_packages(name)
+    for layer, packages in LAYER_PACKAGES.items():
+        uses = sorted(packages & imported)
+        if uses:
+            assert layer in listed, f"{name} imports {uses}: add `Layers: [!Ref {layer}]` to its block"
+        else:
+            assert layer not in listed, f"{name} lists {layer} but imports none of {sorted(packages)}"
 
 
 # --- sample events ------------------------------------------------------------------------------------
