@@ -21,6 +21,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
+
+from infra.local.functions import http_event
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "scaffold"
@@ -123,44 +126,16 @@ def template_block(spec: Spec) -> str:
     )
 
 
-def event(spec: Spec, method: str) -> dict[str, object]:
-    """An HTTP API (payload 2.0) event, shaped like the other samples under events/."""
-    path = re.sub(r"\{[^/}]+\}", SAMPLE_ID, spec.route)
-    headers = {"accept": "application/json", "host": "api.example.com", "user-agent": "DescribeItSample/1.0"}
+def event(spec: Spec, method: str) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event as API Gateway sends it on this route."""
+    headers = {"accept": "application/json", "user-agent": "DescribeItSample/1.0"}
     if spec.auth != "none":
         headers["authorization"] = "Bearer PLACEHOLDER"  # the tests put a real token here
-    body = None
-    if method in BODY_METHODS:
-        body = "{}"
+    body = "{}" if method in BODY_METHODS else None
+    if body is not None:
         headers |= {"content-type": "application/json", "content-length": str(len(body))}
-    route_key = f"ANY {spec.route}"
-    return {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": dict(sorted(headers.items())),
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": "api.example.com",
-            "domainPrefix": "api",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.10",
-                "userAgent": "DescribeItSample/1.0",
-            },
-            "requestId": f"{spec.name}-{method.lower()}",
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": "25/Nov/2026:10:00:00 +0000",
-            "timeEpoch": 1795600800000,
-        },
-        **({"body": body} if body is not None else {}),
-        "isBase64Encoded": False,
-    }
+    path = re.sub(r"\{[^/}]+\}", SAMPLE_ID, spec.route)
+    return http_event(method, path, raw_body=body, headers=headers, route_key=f"ANY {spec.route}")
 
 
 def skeleton_test(spec: Spec) -> str:

@@ -15,18 +15,10 @@ Globals:
     Layers:
       - !Ref CommonLayer
 Resources:
-  CommonLayer:
-    Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: CommonLayer}
-  AiLayer:
-    Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: AiLayer}
-  ExportLayer:
-    Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: ExportLayer}
-  SmallFunction:
-    Type: AWS::Serverless::Function
-    Properties: {CodeUri: SmallFunction}
+  CommonLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: CommonLayer}}
+  AiLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: AiLayer}}
+  ExportLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: ExportLayer}}
+  SmallFunction: {Type: AWS::Serverless::Function, Properties: {CodeUri: SmallFunction}}
   DescribeFunction:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: DescribeFunction, Layers: [!Ref AiLayer]}

@@ -35,32 +35,23 @@ def tree_copy(target: Path) -> Path:
     return target
 
 
+def run(root: Path, tool: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", tool, *args]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600, check=False)
+
+
 def test_a_new_function_passes_the_checks_of_every_function(tmp_path: Path) -> None:
     root = tree_copy(tmp_path)
     write(parse("probe_things", "/api/probe/things/{id}", "GET,PATCH,DELETE", "required", "app"), root)
     write(parse("probe_public", "/api/probe/public", "POST", "none", "app"), root)
 
-    lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "functions", "tests/integration/functions"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    lint = run(root, "ruff", "check", "functions", "tests/integration/functions")
     assert lint.returncode == 0, lint.stdout
     report = tmp_path / "report.xml"
-    checks = subprocess.run(
-        [
-            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"),
-            # (test_settings_required names functions by logical id: ProbeThingsFunction)
-            *("-k", "probe_things or probe_public or ProbeThings or ProbePublic"),
-            *CHECKS,
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    # (test_settings_required names functions by logical id: ProbeThingsFunction)
+    wanted = "probe_things or probe_public or ProbeThings or ProbePublic"
+    checks = run(
+        root, "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "-k", wanted, *CHECKS
     )
 
     assert checks.returncode == 0, checks.stdout[-4000:]
