@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     jwt_private_key: SecretStr | None = None  # PEM (auth functions only)
     jwt_public_keys: SecretStr | None = None  # JSON {kid: PEM}; the verifying set
     jwt_signing_kid: str | None = None
-    # Given to every function in AWS; the one a function reads is picked by DB_ROLE (see token_key_secrets).
+    # Both given to every function in AWS; DB_ROLE picks the one it reads (token_signing_secret_arn).
     jwt_secret_arn: str | None = None  # signing secret (auth functions only)
     jwt_public_keys_secret_arn: str | None = None  # public key set (every other function)
     auth_require_verified_email: bool = True
