@@ -135,7 +135,11 @@ def event(spec: Spec, method: str) -> dict[str, Any]:
     if body is not None:
         headers |= {"content-type": "application/json", "content-length": str(len(body))}
     path = re.sub(r"\{[^/}]+\}", SAMPLE_ID, spec.route)
-    return http_event(method, path, raw_body=body, headers=headers, route_key=f"ANY {spec.route}")
+    route_key = f"ANY {spec.route}"
+    # A fixed request id: a sample event file does not change each time it is written.
+    return http_event(
+        method, path, raw_body=body, headers=headers, route_key=route_key, request_id="gw-request-id"
+    )
 
 
 def skeleton_test(spec: Spec) -> str:

@@ -7,6 +7,7 @@ import base64
 import importlib.util
 import json
 import sys
+import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -49,8 +50,10 @@ def http_event(
     query: str = "",
     source_ip: str = "203.0.113.10",
     route_key: str = "$default",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given."""
+    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given. Each event has
+    its own gateway request id unless ``request_id`` is given, as every API Gateway request does."""
     out_headers = {
         "host": "api.example.com",
         "user-agent": "pytest",
@@ -85,7 +88,7 @@ def http_event(
                 "sourceIp": source_ip,
                 "userAgent": out_headers["user-agent"],
             },
-            "requestId": "gw-request-id",
+            "requestId": request_id or f"gw-{uuid.uuid4()}",
             "routeKey": route_key,
             "stage": "$default",
             "time": "25/Nov/2026:10:00:00 +0000",

@@ -16,7 +16,7 @@ from infra.local.functions import LambdaContext, load_function
 from tests.support.api import session_for
 from tests.support.lambda_invoke import EVENTS, Reply
 
-NON_HTTP = {"migrate", "email_sender"}
+NON_HTTP = {"migrate", "email_sender", "describe_language", "export_worker"}  # tests/integration/ai/, export/
 BAD_INPUT_WORDS = (
     "invalid",
     "missing",

@@ -47,15 +47,25 @@ EXPECTED_PATHS: dict[str, set[str]] = {
     "settings_sync": {"/api/settings/sync"},
     "settings_apikeys": {"/api/settings/apikeys"},
     "settings_apikeys_validate": {"/api/settings/apikeys/validate"},
+    "images_search": {"/api/images/search", "/api/images/search-edge"},
+    "images_proxy": {"/api/images/proxy"},
     "fallback": {"$default"},
     "migrate": set(),
     "email_sender": set(),
+    "describe_language": set(),
 }
 PENDING = {"settings", "settings_sync", "settings_apikeys", "settings_apikeys_validate"}
 
 # Database role per function (schema.md §1): auth routes and the e-mail sender use describeit_auth,
-# admin routes describeit_admin, every other data route describeit_app; these two touch no database.
-NO_DATABASE = {"health", "fallback"}
+# admin routes describeit_admin, every other data route describeit_app; these touch no database.
+NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
+# No database and nothing private to reach: outside the VPC (their block replaces the Globals VpcConfig
+# with AWS::NoValue). Health and the fallback stay in it like every other function.
+OUTSIDE_VPC = {"describe_language", "images_proxy"}
+# The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
+AI_FUNCTIONS = {"describe_language", "images_proxy"}
+# The server's Anthropic key: readable only by the functions that call Claude.
+ANTHROPIC_SECRET = "AnthropicApiKeySecretArn"
 AUTH_ROLE_FUNCTIONS = {"email_sender"}
 ADMIN_PATHS = {
     "/api/analytics/dashboard",
@@ -79,7 +89,8 @@ ROLE_SECRETS = {
 }
 # Background functions that keep what they specially need instead of a role's policy.
 OWN_POLICIES = {"migrate", "email_sender"}
-# What SAM gives every function's role: logs, ENIs in the VPC, traces.
+# What SAM gives every function's role: logs, ENIs in the VPC, traces. (SAM adds the VPC one also to a
+# function whose VpcConfig is AWS::NoValue: it sees a VpcConfig property; without subnets it is unused.)
 BASIC_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
@@ -128,6 +139,18 @@ def environment(props: dict[str, Any]) -> dict[str, Any]:
 def managed_refs(props: dict[str, Any]) -> list[str]:
     """The managed policies of this template a function lists (``!Ref SomePolicy``), in order."""
     return [str(p["Ref"]) for p in props.get("Policies") or [] if isinstance(p, dict) and set(p) == {"Ref"}]
+
+
+def is_conditional_policy(policy: Any) -> bool:
+    """``!If [Condition, !Ref SomePolicy, !Ref AWS::NoValue]``: a managed policy that exists only when
+    the stack has what it grants (the server's Anthropic key)."""
+    return (
+        isinstance(policy, dict)
+        and set(policy) == {"Fn::If"}
+        and policy["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+        and isinstance(policy["Fn::If"][1], dict)
+        and set(policy["Fn::If"][1]) == {"Ref"}
+    )
 
 
 TRANSFORMED: dict[str, Any] = transformed(TEMPLATE)["Resources"]
@@ -257,11 +280,16 @@ def test_function_gets_only_its_database_role(name: str):
     else:
         assert role_policies == [ROLE_POLICY[role]], f"{name} is a function of the {role} role"
         # Its login and token keys come with the role's policy, never from a secret policy of its own.
-        assert all(isinstance(p, dict) and set(p) == {"Ref"} for p in props.get("Policies") or [])
-    # Whatever else it lists: no other role's login, and the signing key only for the auth role.
+        assert all(
+            (isinstance(p, dict) and set(p) == {"Ref"}) or is_conditional_policy(p)
+            for p in props.get("Policies") or []
+        )
+    # Whatever else it lists: no other role's login, the signing key only for the auth role, the
+    # server's Anthropic key only for the functions that call Claude.
     grants = iam.grants(props, RESOURCES, name)
     readable = {r for g in grants if g.allows("secretsmanager:GetSecretValue") for r in g.resources}
-    assert readable <= (ROLE_SECRETS[role] if role else {"JwtPublicKeysSecret"})
+    allowed = ROLE_SECRETS[role] if role else {"JwtPublicKeysSecret"}
+    assert readable <= allowed | ({ANTHROPIC_SECRET} if name in AI_FUNCTIONS else set())
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
@@ -274,14 +302,18 @@ def test_sam_gives_each_function_its_own_role_with_exactly_its_policies(name: st
     role = TRANSFORMED[f"{logical_id}Role"]["Properties"]
     arns = role["ManagedPolicyArns"]
     assert set(arns[: len(BASIC_MANAGED_POLICIES)]) == BASIC_MANAGED_POLICIES
-    assert arns[len(BASIC_MANAGED_POLICIES) :] == [{"Ref": p} for p in managed_refs(props)]
+    listed = [p for p in props.get("Policies") or [] if set(p) == {"Ref"} or is_conditional_policy(p)]
+    assert arns[len(BASIC_MANAGED_POLICIES) :] == listed
     if name not in OWN_POLICIES:
         assert "Policies" not in role, f"{name}: inline statements belong in a managed policy"
     groups = "MigrationSecurityGroup" if name == "migrate" else "FunctionSecurityGroup"
-    assert function["VpcConfig"]["SecurityGroupIds"] in (
-        [{"Ref": groups}],
-        {"Fn::Split": [",", {"Ref": groups}]},  # one id as an intrinsic: replaces the Globals list
-    )
+    if name in OUTSIDE_VPC:
+        assert function["VpcConfig"] == {"Ref": "AWS::NoValue"}, f"{name} runs outside the VPC"
+    else:
+        assert function["VpcConfig"]["SecurityGroupIds"] in (
+            [{"Ref": groups}],
+            {"Fn::Split": [",", {"Ref": groups}]},  # one id as an intrinsic: replaces the Globals list
+        )
     # SAM names each layer version after its content (CommonLayer<hash>); Globals' layer comes first.
     own = [str(ref["Ref"]) for ref in props.get("Layers") or []]
     layers = [str(ref["Ref"]) for ref in function["Layers"]]
@@ -395,19 +427,93 @@ def _imported_packages(function: str) -> set[str]:
     return packages
 
 
+# The walk sees modules, not call paths: a function can reach a module that imports a layer's library
+# inside a function it never calls. Function -> {layer: why it never loads it}.
+_EXPORT_HISTORY = (
+    "export.history imports export.files for its format table only (FILE_FORMATS, kind_for); "
+    "files.write_file, which loads the writers, runs in export_generate and export_worker"
+)
+LAYER_NOT_LOADED: dict[str, dict[str, str]] = {
+    "export_list": {"ExportLayer": _EXPORT_HISTORY},
+    "export_item": {"ExportLayer": _EXPORT_HISTORY},
+    "export_download": {"ExportLayer": _EXPORT_HISTORY},
+    "images_search": {
+        "AiLayer": "the catalogue names images by URL (a data URI is only parsed, normalize.parse_data_uri); "
+        "Pillow decodes in normalize's re-encoding, which the proxy and the describe task call"
+    },
+}
+
+
+def _layers_imported(name: str) -> dict[str, list[str]]:
+    imported = _imported_packages(name)
+    return {layer: sorted(packages & imported) for layer, packages in LAYER_PACKAGES.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "layer"), [(name, layer) for name, layers in LAYER_NOT_LOADED.items() for layer in layers]
+)
+def test_each_layer_not_loaded_entry_still_hides_an_import(name: str, layer: str):
+    assert _layers_imported(name)[layer], f"LAYER_NOT_LOADED[{name!r}][{layer!r}] hides nothing: remove it"
+
+
 @pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
 def test_a_function_lists_a_library_layer_exactly_when_its_code_imports_from_it(name: str):
     """anthropic, Pillow, the language data and the export writers stay out of the functions that never
     load them (Lambda counts every layer against 250 MB, and deploys it), and in the ones that do."""
     require_folder(name)
     listed = {str(ref["Ref"]) for ref in TEMPLATE_FUNCTIONS[name][1].get("Layers") or []}
-    imported = _imported_packages(name)
-    for layer, packages in LAYER_PACKAGES.items():
-        uses = sorted(packages & imported)
-        if uses:
+    for layer, uses in _layers_imported(name).items():
+        packages = sorted(LAYER_PACKAGES[layer])
+        if uses and layer not in LAYER_NOT_LOADED.get(name, {}):
             assert layer in listed, f"{name} imports {uses}: add `Layers: [!Ref {layer}]` to its block"
         else:
-            assert layer not in listed, f"{name} lists {layer} but imports none of {sorted(packages)}"
+            assert layer not in listed, f"{name} lists {layer} but imports none of {packages}"
+
+
+def test_anthropic_is_packaged_only_in_the_ai_layer():
+    ai = (ROOT / "layers/ai/requirements.txt").read_text()
+    assert any(line.startswith("anthropic==") for line in ai.splitlines())
+    assert RESOURCES["AiLayer"]["Properties"]["ContentUri"] == "layers/ai/"
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_only_ai_functions_carry_the_ai_layer_and_may_read_the_anthropic_key(name: str):
+    """Every function is told the key's secret ARN (Globals); only AnthropicKeyPolicy lets one read it."""
+    _, props = TEMPLATE_FUNCTIONS[name]
+    assert ({"Ref": "AiLayer"} in (props.get("Layers") or [])) == (name in AI_FUNCTIONS)
+    grants = iam.grants(props, RESOURCES, name)
+    reads_key = any(g.allows("secretsmanager:GetSecretValue") and g.covers(ANTHROPIC_SECRET) for g in grants)
+    assert not reads_key or name in AI_FUNCTIONS, "only the functions that call Claude read its key"
+
+
+def test_outside_the_vpc_only_functions_without_a_database():
+    inside = {name for name, (_, props) in TEMPLATE_FUNCTIONS.items() if "VpcConfig" not in props}
+    outside = {
+        name
+        for name, (_, props) in TEMPLATE_FUNCTIONS.items()
+        if props.get("VpcConfig") == {"Ref": "AWS::NoValue"}
+    }
+    assert outside == OUTSIDE_VPC
+    assert OUTSIDE_VPC <= NO_DATABASE
+    assert inside | outside | {"migrate"} == set(TEMPLATE_FUNCTIONS)
+
+
+def test_the_describe_task_reads_only_normalised_images_and_the_workflow_invokes_it():
+    _, props = TEMPLATE_FUNCTIONS["describe_language"]
+    grants = iam.grants(props, RESOURCES, "describe_language")
+    s3 = [g for g in grants if g.allows("s3:GetObject")]
+    assert s3 and all(g.resources == {"ExportsBucket"} for g in s3)
+    statement = RESOURCES["ReadNormalisedImagesPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Resource"] for s in statement] == [{"Fn::Sub": "${ExportsBucket.Arn}/tmp/images/*"}]
+    assert "UserKeysDecryptPolicy" in managed_refs(props)
+    assert props["Timeout"] >= 120  # the asynchronous path's 120 s per branch
+    machine = RESOURCES["DescribeStateMachine"]["Properties"]
+    assert machine["Type"] == "EXPRESS"
+    assert machine["DefinitionUri"] == "infra/statemachines/describe.asl.json"
+    assert machine["DefinitionSubstitutions"] == {
+        "DescribeLanguageFunctionArn": {"Fn::GetAtt": "DescribeLanguageFunction.Arn"}
+    }
+    assert machine["Logging"]["IncludeExecutionData"] is False  # the input holds the sealed key
 
 
 # --- sample events ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def transformed(template: dict[str, Any]) -> dict[str, Any]:
     template = copy.deepcopy(template)
     for resource in template["Resources"].values():  # what `sam package` leaves: S3 locations
         props = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri"):
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
             if key in props:
                 props[key] = "s3://bucket/artifact.zip"
     with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):

@@ -22,6 +22,7 @@ CHECKS = [
     "tests/unit/test_events.py",
     "tests/unit/test_settings_required.py",
     "tests/unit/test_import_budgets.py",
+    "tests/unit/test_handler_stack.py",  # every function ends on make_handler or job_handler
 ]
 
 
@@ -49,13 +50,14 @@ def test_a_new_function_passes_the_checks_of_every_function(tmp_path: Path) -> N
     assert lint.returncode == 0, lint.stdout
     report = tmp_path / "report.xml"
     # (test_settings_required names functions by logical id: ProbeThingsFunction)
-    wanted = "probe_things or probe_public or ProbeThings or ProbePublic"
+    wanted = "probe_things or probe_public or ProbeThings or ProbePublic or runs_under_the_stack"
     checks = run(
         root, "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "-k", wanted, *CHECKS
     )
 
     assert checks.returncode == 0, checks.stdout[-4000:]
     ran = [case.get("name", "") for case in ElementTree.parse(report).iter("testcase")]
+    assert any("runs_under_the_stack" in case for case in ran), "the handler stack check did not run"
     for name, logical_id in (("probe_things", "ProbeThings"), ("probe_public", "ProbePublic")):
         checked = [case for case in ran if name in case or logical_id in case]
         assert len(checked) >= 10, f"{name}: only {checked} ran"

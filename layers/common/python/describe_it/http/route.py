@@ -2,7 +2,7 @@
 
 Order: route/method (Starlette) → CORS preflight (middleware) → body size 413 → content type 415 →
 bearer token 401 → burst + route-class limit 429 → admin role 403 → JSON parse 400 → validation 400
-(FastAPI) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
+(FastAPI) → the route's request gate 403 (``http/gates.py``) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
 nothing about an admin route's input rules. With an ``Idempotency-Key`` the request is validated
 before the idempotency record is written (correction 12), with FastAPI's own validation functions, so
 the 400 is the one FastAPI would give.
@@ -32,6 +32,7 @@ from describe_it.errors import (
     ValidationFailed,
 )
 from describe_it.http import guards
+from describe_it.http.gates import request_gate
 from describe_it.http.policy import RoutePolicy, policy_of
 from describe_it.http.replay import replay_hook
 
@@ -47,6 +48,7 @@ class ApiRoute(APIRoute):
         handle = super().get_route_handler()
         pol = self.policy
         hook = replay_hook(pol.replay) if pol.replay else None  # an unknown name fails at import
+        gate = request_gate(pol.gate) if pol.gate else None
 
         async def guarded(request: Request) -> Response:
             if request.method in BODY_METHODS:
@@ -65,7 +67,7 @@ class ApiRoute(APIRoute):
                 _parse_json(request)
             if pol.idempotent:
                 return await guards.with_idempotency(
-                    request, principal, handle, validate=self.validated_inputs, hook=hook
+                    request, principal, handle, validate=self.validated_inputs, hook=hook, gate=gate
                 )
             response = await handle(request)
             guards.add_rate_headers(request, response)

@@ -21,6 +21,7 @@ from describe_it.errors import Conflict, Detail, Forbidden, NotFound, Validation
 from describe_it.http.pagination import Page
 from describe_it.identity import Principal
 from describe_it.review.scheduling import default_scheduler, learning_phase, recall
+from describe_it.sessions.counters import bump
 from describe_it.vocabulary import repository as repo
 from describe_it.vocabulary.models import (
     BulkSaved,
@@ -575,10 +576,7 @@ class VocabularyService:
     def _count_learned(self, conn: repo.Conn, me: UUID, session_id: UUID | None, created: int) -> None:
         if session_id is None:
             return
-        if not repo.count_vocabulary_learned(conn, me, session_id, created, self.clock()):
-            raise NotFound(
-                "Session not found", details=[Detail("sessionId", "Session not found", "not_found")]
-            )
+        bump(conn, me, session_id, at=self.clock(), vocabulary_learned=created)
 
 
 _REQUIRED_ITEM_FIELDS = {"spanish_text", "english_translation", "part_of_speech", "difficulty", "list_id"}

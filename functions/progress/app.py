@@ -1,0 +1,81 @@
+"""/api/progress (GET) — the caller's per-item progress rows, filtered, sorted, keyset-paginated (§11.1)."""
+
+from typing import Literal
+from uuid import UUID
+
+from fastapi import Depends, Query, Request
+from starlette.responses import Response
+
+from describe_it.errors import Detail, ValidationFailed
+from describe_it.http.app import api_router, create_app, make_handler
+from describe_it.http.deps import principal
+from describe_it.http.docs import Envelope, errors
+from describe_it.http.envelope import ok
+from describe_it.http.pagination import Page, page_params
+from describe_it.http.policy import policy
+from describe_it.identity import Principal
+from describe_it.progress.models import ProgressEntry
+from describe_it.progress.params import parse_instant
+from describe_it.progress.repository import ProgressFilter
+from describe_it.progress.service import PROGRESS_SORTS, ProgressService, get_progress_service
+from describe_it.vocabulary.models import State
+from describe_it.vocabulary.service import Sorting, sorting
+
+router = api_router()
+
+
+def progress_filter(
+    list_id: UUID | None = Query(None, alias="listId"),
+    state: State | None = Query(None),
+    learning_phase: Literal["learning", "review", "mastered"] | None = Query(
+        None, alias="learningPhase", description="Items without progress (new) have no progress row"
+    ),
+    due_before: str | None = Query(None, alias="dueBefore", max_length=40, description="RFC 3339 timestamp"),
+    vocabulary_item_id: UUID | None = Query(None, alias="vocabularyItemId"),
+    vocabulary_item_id_alias: UUID | None = Query(None, alias="vocabulary_item_id"),
+    min_mastery: float | None = Query(None, alias="minMastery", ge=0, le=1),
+    max_mastery: float | None = Query(None, alias="maxMastery", ge=0, le=1),
+) -> ProgressFilter:
+    if min_mastery is not None and max_mastery is not None and min_mastery > max_mastery:
+        message = "minMastery must not be above maxMastery"
+        raise ValidationFailed(message, details=[Detail("minMastery", message, "too_large")])
+    return ProgressFilter(
+        list_id=list_id,
+        state=state,
+        learning_phase=learning_phase,
+        due_before=parse_instant(due_before, "dueBefore"),
+        vocabulary_item_id=vocabulary_item_id or vocabulary_item_id_alias,
+        min_mastery=min_mastery,
+        max_mastery=max_mastery,
+    )
+
+
+def progress_sorting(
+    sort: str | None = Query(None, max_length=40, description="due | mastery | lastReview"),
+    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
+    order: str | None = Query(None, max_length=10, description="asc | desc (default asc)"),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+) -> Sorting:
+    return sorting(sort or sort_by, order or sort_order, tuple(PROGRESS_SORTS), "due", "asc")
+
+
+@router.get(
+    "/api/progress",
+    response_model=Envelope[list[ProgressEntry]],
+    responses=errors(400, 401, 429, 503),
+    openapi_extra=policy(auth="required", rate_class="read"),
+)
+def read_progress(
+    request: Request,
+    filters: ProgressFilter = Depends(progress_filter),
+    sort: Sorting = Depends(progress_sorting),
+    page: Page = Depends(page_params),
+    who: Principal = Depends(principal),
+    service: ProgressService = Depends(get_progress_service),
+) -> Response:
+    rows, block = service.page(who, filters, sort, page)
+    return ok(request, rows, pagination=block)
+
+
+app = create_app(router)
+lambda_handler = make_handler(app)
