@@ -23,6 +23,7 @@ from psycopg.conninfo import conninfo_to_dict
 from describe_it.db.migrate import discover
 from infra.local.stack import Stack
 from tests.support.lambda_invoke import LambdaContext, load_function
+from tests.support.logs import captured
 
 
 class Recorder:
@@ -198,6 +199,18 @@ def test_delete_answers_success_and_leaves_the_database_alone(
     body = recorder.requests[-1]["body"]
     assert (body["Status"], body["PhysicalResourceId"]) == ("SUCCESS", "describeit-migrations")
     assert "users" in _tables(deployed_settings)
+
+
+def test_an_invocation_runs_under_the_handler_stack(handler: Callable[..., Any], recorder: Recorder) -> None:
+    """With its settings loaded, the migration function logs like every job (describe_it.handler)."""
+    event = _event("Delete", recorder.url)
+    with captured() as out:
+        handler(event, LambdaContext())
+
+    assert recorder.requests[-1]["body"]["Status"] == "SUCCESS"
+    finished = out.line("job finished")
+    assert finished["correlation_id"] == event["RequestId"]
+    assert "cold_start" in finished
 
 
 def test_failures_are_reported_to_cloudformation(

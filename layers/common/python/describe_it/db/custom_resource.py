@@ -12,7 +12,7 @@ import json
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 PHYSICAL_ID = "describeit-migrations"
@@ -70,6 +70,25 @@ def _log(level: str, message: str, exc: BaseException | None = None, **fields: A
     if exc is not None:
         fields = {**fields, **observability.stack_fields(exc)}
     getattr(observability.logger, level)(message, extra=fields)
+
+
+def job_handler(
+    fn: Callable[[Mapping[str, Any], Any], dict[str, Any]],
+) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+    """``describe_it.handler.job_handler`` for the custom resource, imported when an invocation starts
+    rather than with the function: the handler stack imports the logger, which loads the settings,
+    and a refusal there must still reach ``handle`` so that CloudFormation is answered FAILED."""
+
+    def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        from describe_it.settings import SettingsError
+
+        try:
+            from describe_it.handler import job_handler as stack
+        except SettingsError:  # settings.py logged which; handle answers without the logger
+            return fn(event, context)
+        return stack(fn)(event, context)
+
+    return lambda_handler
 
 
 def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
