@@ -49,6 +49,9 @@ EXPECTED_PATHS: dict[str, set[str]] = {
     "settings_apikeys_validate": {"/api/settings/apikeys/validate"},
     "images_search": {"/api/images/search", "/api/images/search-edge"},
     "images_proxy": {"/api/images/proxy"},
+    "qa_generate": {"/api/qa/generate"},
+    "phrases_extract": {"/api/phrases/extract"},
+    "translate": {"/api/translate"},
     "fallback": {"$default"},
     "migrate": set(),
     "email_sender": set(),
@@ -63,7 +66,7 @@ NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
 # with AWS::NoValue). Health and the fallback stay in it like every other function.
 OUTSIDE_VPC = {"describe_language", "images_proxy"}
 # The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
-AI_FUNCTIONS = {"describe_language", "images_proxy"}
+AI_FUNCTIONS = {"describe_language", "images_proxy", "qa_generate", "phrases_extract", "translate"}
 # The server's Anthropic key: readable only by the functions that call Claude.
 ANTHROPIC_SECRET = "AnthropicApiKeySecretArn"
 AUTH_ROLE_FUNCTIONS = {"email_sender"}

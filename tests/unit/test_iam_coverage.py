@@ -102,6 +102,7 @@ AWS_CALLS: dict[str, Calls] = {
         "dynamodb:DeleteItem",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         settings=STATE_TABLE,
     ),
     "describe_it.runtime.idempotency": calls(
@@ -159,6 +160,13 @@ LOOKALIKES: dict[str, dict[str, str]] = {
 }
 
 # Calls the walk reports but the function never makes: function -> {action pattern: why}.
+# The cache's purge (runtime/cache.py TwoTierCache.delete_prefix) scans the table behind the admin cache
+# routes only (AdminFunctionPolicy: CachePurge); the other roles' policies have no Scan.
+CACHE_PURGE = {
+    "dynamodb:Scan": "the function reads and writes cache entries; TwoTierCache.delete_prefix (a purge) "
+    "runs behind the admin cache routes only",
+}
+
 NOT_CALLED: dict[str, dict[str, str]] = {
     "health": {
         "dynamodb:*": "liveness touches no dependency (its route has no burst limit, auth or "
@@ -176,14 +184,19 @@ NOT_CALLED: dict[str, dict[str, str]] = {
         "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
         "unseal → decrypt); sealing happens in the generation route",
     },
+    **{
+        name: {
+            "kms:GenerateDataKey": "the text routes only decrypt the caller's stored Anthropic key "
+            "(ai/keys.py resolve_key → resolve_user_key); storing keys is PUT /api/settings/apikeys",
+            **CACHE_PURGE,
+        }
+        for name in ("qa_generate", "phrases_extract", "translate")
+    },
     "images_search": {
         "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
         "ssm:GetParameter": "api_base_url is read only to build demo image URLs, and the demo catalogue "
         "answers in the local stage only (ImageSearchService._demo_mode)",
-        # The app role's policy has the state table's item actions only (AdminFunctionPolicy: CachePurge).
-        "dynamodb:Scan": "the search reads and writes cache entries; TwoTierCache.delete_prefix (a purge) "
-        "runs behind the admin cache routes only",
-        "dynamodb:BatchWriteItem": "the same purge (cache._delete_batch, called by delete_prefix only)",
+        **CACHE_PURGE,
     },
 }
 
