@@ -17,8 +17,8 @@ PYTHON312 ?= $(firstword $(wildcard $(shell pyenv prefix 3.12 2>/dev/null)/bin/p
 # No telemetry from CI or laptops; SAM's own files stay under .aws-sam/.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint format typecheck unit validate openapi build deploy bench invoke migrate admin \
-	new-function clean
+.PHONY: install run test lint format typecheck unit validate openapi build deploy bench bench-data bench-vocab \
+	bench-progress invoke migrate admin new-function clean
 
 $(STAMP): requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -103,6 +103,19 @@ new-function: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+## bench-data: the data set of the data benchmarks (bench/dataset.py) in its own cluster under BENCH_DATA_DIR
+## (default .local/bench); re-running resumes/skips, ARGS=--fresh starts over
+bench-data: $(STAMP)
+	$(PY) -m bench.dataset $(ARGS)
+
+## bench-vocab: issue 9's vocabulary figures on that data set (bench/vocabulary.py)
+bench-vocab: $(STAMP)
+	$(PY) -m bench.vocabulary
+
+## bench-progress: issue 11's progress and saved-description figures on that data set (bench/progress.py)
+bench-progress: $(STAMP)
+	$(PY) -m bench.progress
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,8 @@
 """Plans and warm timings of the three hot progress queries (stats, streak, analytics 90 days) for the heavy
-learner of ``bench.progress_data``, as the app role under row-level security — before and after the
-closed days are rolled up.
+learner of ``bench.dataset`` (``make bench-data``), as the app role under row-level security, with the
+closed days rolled up as the maintenance cron leaves them (the generator rolls up the heavy learners).
 
-    python -m bench.progress_plans            # a throwaway database on the local PostgreSQL
+    python -m bench.progress_plans [--explain]
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 CALLS = 50
 
 
-def _params(me: Any, now: datetime, which: str) -> tuple[str, dict[str, Any]]:
+def _params(me: Any, now: datetime, which: str, zone: str) -> tuple[str, dict[str, Any]]:
     from describe_it.progress import calendar
     from describe_it.progress import repository as repo
 
-    today = calendar.today(now, "America/New_York")
+    today = calendar.today(now, zone)
     params = repo.day_params(me, today.time_zone, today.day, None, True)
     end = today.start(today.day + calendar.DAY)
     if which == "stats":
@@ -40,14 +40,14 @@ def _params(me: Any, now: datetime, which: str) -> tuple[str, dict[str, Any]]:
     }  # fmt: skip
 
 
-def measure(app_dsn: str, me: Any, now: datetime, explain: bool) -> dict[str, float]:
+def measure(app_dsn: str, me: Any, now: datetime, explain: bool, zone: str) -> dict[str, float]:
     import psycopg
 
     medians = {}
     with psycopg.connect(app_dsn) as conn:
         conn.execute("SELECT set_config('app.user_id', %s, false)", [str(me)])
         for which in ("stats", "streak", "analytics"):
-            sql, params = _params(me, now, which)
+            sql, params = _params(me, now, which, zone)
             for _ in range(5):
                 conn.execute(sql, params).fetchall()
             times = []
@@ -77,25 +77,25 @@ def measure(app_dsn: str, me: Any, now: datetime, explain: bool) -> dict[str, fl
 
 
 def main() -> int:
-    from bench.progress_data import generate
-    from describe_it.progress.rollups import roll_up
-    from infra.local import stack as local_stack
+    import psycopg
 
-    stack = local_stack.start("describeit_bench_progress", fresh=True)
+    from bench import dataset
+
+    stack = dataset.start_stack()
     try:
-        me = generate(stack.admin_dsn())
-        now = datetime.now(UTC)
-        raw = measure(stack.role_dsn("app"), me, now, explain="--explain" in sys.argv)
-        import psycopg
-        from psycopg.rows import dict_row
-
-        with psycopg.connect(stack.admin_dsn(), row_factory=dict_row) as conn:
-            rows = roll_up(conn, me, now)
-        rolled = measure(stack.role_dsn("app"), me, now, explain="--explain" in sys.argv)
-        print(f"rolled up {rows} days; warm medians of {CALLS} calls (ms): raw {raw}, with rollups {rolled}")
+        with psycopg.connect(stack.admin_dsn()) as conn:
+            row = conn.execute(
+                "SELECT id, time_zone FROM users WHERE email = %s", [dataset.HEAVY_LEARNER]
+            ).fetchone()
+            if row is None:
+                raise SystemExit("no bench data: run `make bench-data` first")
+            rollups = conn.execute(
+                "SELECT count(*) FROM learning_analytics WHERE user_id = %s", [row[0]]
+            ).fetchone()
+        medians = measure(stack.role_dsn("app"), row[0], datetime.now(UTC), "--explain" in sys.argv, row[1])
+        print(f"{rollups[0] if rollups else 0} rollup rows; warm medians of {CALLS} calls (ms): {medians}")
     finally:
-        local_stack.drop_database(stack.server, "describeit_bench_progress")
-        stack.local_aws.stop()
+        stack.stop()
     return 0
 
 

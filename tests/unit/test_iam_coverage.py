@@ -94,6 +94,7 @@ AWS_CALLS: dict[str, Calls] = {
         "ssm:GetParameter", settings=("API_BASE_URL_PARAMETER",)
     ),
     "describe_it.runtime._dynamo": calls(),  # builds the state-table client; its users call it
+    "describe_it.http.warmup": calls(),  # builds the DynamoDB client at init (no call); its users call it
     "describe_it.runtime.rate_limit": calls("dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.runtime.circuit": calls("dynamodb:UpdateItem", "dynamodb:GetItem", settings=STATE_TABLE),
     "describe_it.runtime.cache": calls(
