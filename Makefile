@@ -7,7 +7,18 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := layers/common/python:.
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint format typecheck unit validate openapi build deploy bench bench-data bench-vocab bench-progress invoke migrate admin clean
+# `sam build` runs from its own venv (SAM pins its own boto3/pydantic) with Python 3.12, Lambda's runtime:
+# SAM's python builds look for python3.12, and the layers' .pyc files are compiled by it. pyenv's 3.12,
+# else a python3.12 on PATH.
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+PYTHON312 ?= $(firstword $(wildcard $(shell pyenv prefix 3.12 2>/dev/null)/bin/python3.12) \
+	$(shell python3.12 -c "import sys; print(sys.executable)" 2>/dev/null))
+# No telemetry from CI or laptops; SAM's own files stay under .aws-sam/.
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: install run test lint format typecheck unit validate openapi build deploy bench bench-data bench-vocab \
+	bench-progress invoke migrate admin new-function clean
 
 $(STAMP): requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +33,7 @@ run: $(STAMP)
 	$(PY) -m infra.local.run
 
 ## test: everything CI checks
-test: $(STAMP) lint typecheck validate unit
+test: $(STAMP) lint typecheck validate build unit
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -32,8 +43,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The layer, then every function in one run: each functions/<name>/app.py is a module named `app`
+# (Lambda's handler path), so they are checked as fn_<name>.py links in a scratch folder.
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+		for app in functions/*/app.py; do ln -s "$(CURDIR)/$$app" "$$scratch/fn_$$(basename $$(dirname $$app)).py"; done && \
+		echo "mypy functions/*/app.py" && set -o pipefail && $(VENV)/bin/mypy "$$scratch" \
+		| sed -E "s|$$scratch/fn_([a-z0-9_]+)\.py|functions/\1/app.py|"
 
 validate: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
@@ -56,11 +73,33 @@ admin: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m infra.local.attached describe_it.db.migrate $(or $(CMD),up)
 
-build:
-	sam build
+$(SAM_STAMP): requirements-sam.txt
+	@test -n "$(PYTHON312)" || { echo "make build needs Python 3.12 (Lambda's runtime): \
+		pyenv install 3.12, or a python3.12 on PATH" >&2; exit 1; }
+	@test -x $(SAM_VENV)/bin/python3.12 || $(PYTHON312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@touch $(SAM_STAMP)
+
+# SAM's build cache knows a layer's own folder only: a change to the shared build script rebuilds all.
+.aws-sam/.layer-build: layers/build_layer.py layers/layer.mk
+	rm -rf .aws-sam/cache
+	@mkdir -p .aws-sam && touch $@
+
+## build: `sam build` (no Docker needed), then every function with its layers against Lambda's 250 MB
+build: $(STAMP) $(SAM_STAMP) .aws-sam/.layer-build
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" PYTHON312="$(CURDIR)/$(SAM_VENV)/bin/python3.12" \
+		$(SAM_VENV)/bin/sam build
+	$(PY) -m infra.build_sizes
 
 deploy: build
-	sam deploy --guided
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam deploy --guided
+
+## new-function: the files of a new route, e.g. NAME=vocabulary_lists ROUTE=/api/vocabulary/lists
+##   [METHODS=GET,POST] [AUTH=none|optional|required|admin] [DB=app|auth|admin|none]
+new-function: $(STAMP)
+	@test -n "$(NAME)" -a -n "$(ROUTE)" || { echo "usage: make new-function NAME=snake_name ROUTE=/api/path" >&2; exit 2; }
+	$(PY) -m infra.new_function "$(NAME)" "$(ROUTE)" --methods "$(or $(METHODS),GET)" \
+		--auth "$(or $(AUTH),required)" --db "$(or $(DB),app)"
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -7,8 +7,9 @@ from starlette.responses import Response
 
 from describe_it.generation.dispatch import is_job_event, run_job_event
 from describe_it.generation.info import CACHE_CONTROL, etag, no_cache, prefers_async, service_info
-from describe_it.generation.models import DescriptionEntry, GenerateRequest, JobAccepted, ServiceInfo
+from describe_it.generation.models import GenerateRequest, ServiceInfo
 from describe_it.generation.service import Accepted, GenerationService, get_generation_service
+from describe_it.generation.views import DescriptionEntry, JobAccepted
 from describe_it.http.app import InternalEvents, api_router, create_app, make_handler
 from describe_it.http.deps import principal
 from describe_it.http.docs import Envelope, errors

@@ -4,7 +4,7 @@ from fastapi import Depends, Path, Request
 from starlette.responses import Response
 
 from describe_it.generation.jobs import job_for
-from describe_it.generation.models import JobView
+from describe_it.generation.views import JobView
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
 from describe_it.http.docs import Envelope, errors

@@ -1,5 +1,7 @@
 """GET /api/images/search and its alias /api/images/search-edge — photo search for learners (spec §9.1)."""
 
+from typing import Any
+
 from fastapi import Depends, Header, Request
 from starlette.responses import Response
 
@@ -21,7 +23,8 @@ from describe_it.images.search import (
 
 router = api_router()
 
-_ROUTE = {
+# Any: the two decorators take these as keyword arguments of different types.
+_ROUTE: dict[str, Any] = {
     "response_model": Envelope[SearchResult],
     "responses": {
         304: {"description": "Not modified (If-None-Match names the current page)"},

@@ -1,6 +1,8 @@
 """template.yaml against the code: every route the gateway sends somewhere is served by that function's
 router (and nothing else), every function folder is deployed, each function gets only the database role
-and secrets it needs, and every HTTP function has sample events that hit its own routes."""
+and secrets it needs (its DB_ROLE and its role's managed policy, checked on SAM's own translation too),
+a library layer exactly where the code imports from it, and every HTTP function has sample events that
+hit its own routes."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from typing import Any
 import pytest
 
 from infra.local.cfn import load_template
+from tests.support import iam
 from tests.support.lambda_invoke import load_function
+from tests.support.sam import transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -58,6 +62,20 @@ PENDING = {"settings", "settings_sync", "settings_apikeys", "settings_apikeys_va
 # Database role per function (schema.md §1): auth routes and the e-mail sender use describeit_auth,
 # admin routes describeit_admin, every other data route describeit_app; these touch no database.
 NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy", "descriptions_jobs"}
+# No database and nothing private to reach: outside the VPC (their block replaces the Globals VpcConfig
+# with AWS::NoValue). Health and the fallback stay in it like every other function.
+OUTSIDE_VPC = {"describe_language", "images_proxy"}
+# The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
+AI_FUNCTIONS = {
+    "describe_language",
+    "images_proxy",
+    "qa_generate",
+    "phrases_extract",
+    "translate",
+    "descriptions_generate",
+}
+# The server's Anthropic key: readable only by the functions that call Claude.
+ANTHROPIC_SECRET = "AnthropicApiKeySecretArn"
 AUTH_ROLE_FUNCTIONS = {"email_sender"}
 ADMIN_PATHS = {
     "/api/analytics/dashboard",
@@ -71,6 +89,23 @@ ADMIN_PATHS = {
     "/api/storage/cleanup",
 }
 ROLE_SECRET_ENV = {"app": "DB_APP_SECRET_ARN", "auth": "DB_AUTH_SECRET_ARN", "admin": "DB_ADMIN_SECRET_ARN"}
+ROLE_POLICY = {"app": "AppFunctionPolicy", "auth": "AuthFunctionPolicy", "admin": "AdminFunctionPolicy"}
+# What each role's policy lets its functions read: their login, and the signing key (auth functions
+# mint tokens) or the public key set (everyone else verifies them).
+ROLE_SECRETS = {
+    "app": {"AppDbSecret", "JwtPublicKeysSecret"},
+    "auth": {"AuthDbSecret", "JwtSigningKeySecret"},
+    "admin": {"AdminDbSecret", "JwtPublicKeysSecret"},
+}
+# Background functions that keep what they specially need instead of a role's policy.
+OWN_POLICIES = {"migrate", "email_sender"}
+# What SAM gives every function's role: logs, ENIs in the VPC, traces. (SAM adds the VPC one also to a
+# function whose VpcConfig is AWS::NoValue: it sees a VpcConfig property; without subnets it is unused.)
+BASIC_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
 
 
 def pascal(snake: str) -> str:
@@ -111,6 +146,26 @@ def environment(props: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def managed_refs(props: dict[str, Any]) -> list[str]:
+    """The managed policies of this template a function lists (``!Ref SomePolicy``), in order."""
+    return [str(p["Ref"]) for p in props.get("Policies") or [] if isinstance(p, dict) and set(p) == {"Ref"}]
+
+
+def is_conditional_policy(policy: Any) -> bool:
+    """``!If [Condition, !Ref SomePolicy, !Ref AWS::NoValue]``: a managed policy that exists only when
+    the stack has what it grants (the server's Anthropic key)."""
+    return (
+        isinstance(policy, dict)
+        and set(policy) == {"Fn::If"}
+        and policy["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+        and isinstance(policy["Fn::If"][1], dict)
+        and set(policy["Fn::If"][1]) == {"Ref"}
+    )
+
+
+TRANSFORMED: dict[str, Any] = transformed(TEMPLATE)["Resources"]
+
+
 def require_folder(name: str) -> None:
     if not (FUNCTIONS / name / "app.py").exists():
         if name in PENDING:
@@ -140,7 +195,7 @@ def test_every_function_folder_is_deployed(name: str):
 def test_template_function_has_its_folder_handler_and_name(name: str):
     logical_id, props = TEMPLATE_FUNCTIONS[name]
     assert props["CodeUri"] == f"functions/{name}/"
-    assert props["Handler"] == "app.lambda_handler"
+    assert props.get("Handler", GLOBAL_FUNCTION.get("Handler")) == "app.lambda_handler"
     assert logical_id == f"{pascal(name)}Function"
     require_folder(name)
     assert callable(load_function(name).lambda_handler)
@@ -188,9 +243,8 @@ def test_health_route_is_throttled_by_the_gateway_not_dynamodb():
     stage = RESOURCES["HttpApi"]["Properties"]
     assert "ANY /api/health" in stage["RouteSettings"]
     assert {"ThrottlingBurstLimit", "ThrottlingRateLimit"} <= set(stage["DefaultRouteSettings"])
-    policies = TEMPLATE_FUNCTIONS["health"][1].get("Policies") or []
-    assert not [p for p in policies if isinstance(p, dict) and "DynamoDBCrudPolicy" in p]
-    assert "VpcConfig" not in TEMPLATE_FUNCTIONS["health"][1]
+    grants = iam.grants(TEMPLATE_FUNCTIONS["health"][1], RESOURCES, "health")
+    assert not [g for g in grants if g.allows("dynamodb:UpdateItem") or g.allows("dynamodb:GetItem")]
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)
@@ -212,64 +266,80 @@ SELF_INVOKED = {"descriptions_generate"}
 # --- database roles and secrets -----------------------------------------------------------------------
 
 
-def _policies(props: dict[str, Any]) -> list[Any]:
-    """The function's policies, with both branches of a conditional one (``!If``)."""
-    found: list[Any] = []
-    for policy in props.get("Policies") or []:
-        if isinstance(policy, dict) and "Fn::If" in policy:
-            found += [branch for branch in policy["Fn::If"][1:] if branch != {"Ref": "AWS::NoValue"}]
-        else:
-            found.append(policy)
-    return found
+def test_every_function_is_given_the_database_settings_by_globals():
+    """One place for what every function of every role needs; DB_ROLE picks among the logins."""
+    env = GLOBAL_FUNCTION["Environment"]["Variables"]
+    assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "DbProxy.Endpoint"}
+    for role, variable in ROLE_SECRET_ENV.items():
+        assert env[variable] == {"Ref": f"{role.capitalize()}DbSecret"}
+    assert env["JWT_SECRET_ARN"] == {"Ref": "JwtSigningKeySecret"}
+    assert env["JWT_PUBLIC_KEYS_SECRET_ARN"] == {"Ref": "JwtPublicKeysSecret"}
+    assert "DB_ROLE" not in env, "DB_ROLE is each function's own choice"
+    assert GLOBAL_FUNCTION["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "FunctionSecurityGroup"}]
 
 
-def _secret_policies(props: dict[str, Any]) -> list[Any]:
-    return [
-        p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
-        for p in _policies(props)
-        if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p
-    ]
-
-
-def _layers(props: dict[str, Any]) -> list[Any]:
-    return [*GLOBAL_FUNCTION.get("Layers", []), *(props.get("Layers") or [])]
-
-
-# The server's Anthropic key: readable only by the functions that call Claude (the AI layer's).
-ANTHROPIC_SECRET = {"Ref": "AnthropicApiKeySecretArn"}
+@pytest.mark.parametrize("role", sorted(ROLE_POLICY))
+def test_each_role_policy_reads_its_login_and_token_keys_only(role: str):
+    grants = iam.grants({"Policies": [{"Ref": ROLE_POLICY[role]}]}, RESOURCES, ROLE_POLICY[role])
+    readable = {r for g in grants if g.allows("secretsmanager:GetSecretValue") for r in g.resources}
+    assert readable == ROLE_SECRETS[role]
+    assert all(not g.allows("secretsmanager:PutSecretValue") for g in grants)
 
 
 @pytest.mark.parametrize("name", sorted(set(TEMPLATE_FUNCTIONS) - {"migrate"}))
 def test_function_gets_only_its_database_role(name: str):
-    _, props = TEMPLATE_FUNCTIONS[name]
-    env = environment(props)
+    logical_id, props = TEMPLATE_FUNCTIONS[name]
     role = expected_role(name, http_paths(props))
-    secret_vars = {var for var in ROLE_SECRET_ENV.values() if var in env}
-    readable = _secret_policies(props)
-    if {"Ref": "AiLayer"} in _layers(props):
-        readable = [arn for arn in readable if arn != ANTHROPIC_SECRET]
-    if role is None:
-        assert not secret_vars
-        assert "VpcConfig" not in props, f"{name} uses no database and belongs outside the VPC"
-        # At most the public key set, for a route that verifies tokens.
-        expected = [{"Ref": "JwtPublicKeysSecret"}] if "JWT_PUBLIC_KEYS_SECRET_ARN" in env else []
-        assert readable == expected
-        return
-    secret = {"app": "AppDbSecret", "auth": "AuthDbSecret", "admin": "AdminDbSecret"}[role]
-    assert secret_vars == {ROLE_SECRET_ENV[role]}
-    assert env[ROLE_SECRET_ENV[role]] == {"Ref": secret}
-    assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "DbProxy.Endpoint"}
-    assert "VpcConfig" in props
-    assert props["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "FunctionSecurityGroup"}]
-    # Its own role secret and the JWT keys: the signing secret only for auth functions (they mint
-    # tokens), the public key set for everyone else; nothing more.
-    assert {"Ref": secret} in readable
-    jwt_secret = "JwtSigningKeySecret" if name.startswith("auth_") else "JwtPublicKeysSecret"
-    assert all(arn in ({"Ref": secret}, {"Ref": jwt_secret}) for arn in readable)
-    jwt_env = "JWT_SECRET_ARN" if name.startswith("auth_") else "JWT_PUBLIC_KEYS_SECRET_ARN"
-    if jwt_env in env:
-        assert {"Ref": jwt_secret} in readable
-        assert env[jwt_env] == {"Ref": jwt_secret}
+    assert environment(props).get("DB_ROLE") == role
+    if role is not None:
+        assert RESOURCES[logical_id].get("DependsOn") == "Migrations", "schema first, then the code"
+    listed = managed_refs(props)
+    role_policies = [p for p in listed if p in ROLE_POLICY.values()]
+    if name in OWN_POLICIES or role is None:
+        assert role_policies == [], f"{name} has no role policy: it lists what it needs itself"
+    else:
+        assert role_policies == [ROLE_POLICY[role]], f"{name} is a function of the {role} role"
+        # Its login and token keys come with the role's policy, never from a secret policy of its own.
+        assert all(
+            (isinstance(p, dict) and set(p) == {"Ref"}) or is_conditional_policy(p)
+            for p in props.get("Policies") or []
+        )
+    # Whatever else it lists: no other role's login, the signing key only for the auth role, the
+    # server's Anthropic key only for the functions that call Claude.
+    grants = iam.grants(props, RESOURCES, name)
+    readable = {r for g in grants if g.allows("secretsmanager:GetSecretValue") for r in g.resources}
+    allowed = ROLE_SECRETS[role] if role else {"JwtPublicKeysSecret"}
+    assert readable <= allowed | ({ANTHROPIC_SECRET} if name in AI_FUNCTIONS else set())
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_sam_gives_each_function_its_own_role_with_exactly_its_policies(name: str):
+    """What CloudFormation receives: the function's own role, holding SAM's basics and the managed
+    policies its block lists, in order; and the function in the VPC, with the layers of Globals."""
+    logical_id, props = TEMPLATE_FUNCTIONS[name]
+    function = TRANSFORMED[logical_id]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+    role = TRANSFORMED[f"{logical_id}Role"]["Properties"]
+    arns = role["ManagedPolicyArns"]
+    assert set(arns[: len(BASIC_MANAGED_POLICIES)]) == BASIC_MANAGED_POLICIES
+    listed = [p for p in props.get("Policies") or [] if set(p) == {"Ref"} or is_conditional_policy(p)]
+    assert arns[len(BASIC_MANAGED_POLICIES) :] == listed
+    if name not in OWN_POLICIES:
+        assert "Policies" not in role, f"{name}: inline statements belong in a managed policy"
+    groups = "MigrationSecurityGroup" if name == "migrate" else "FunctionSecurityGroup"
+    if name in OUTSIDE_VPC:
+        assert function["VpcConfig"] == {"Ref": "AWS::NoValue"}, f"{name} runs outside the VPC"
+    else:
+        assert function["VpcConfig"]["SecurityGroupIds"] in (
+            [{"Ref": groups}],
+            {"Fn::Split": [",", {"Ref": groups}]},  # one id as an intrinsic: replaces the Globals list
+        )
+    # SAM names each layer version after its content (CommonLayer<hash>); Globals' layer comes first.
+    own = [str(ref["Ref"]) for ref in props.get("Layers") or []]
+    layers = [str(ref["Ref"]) for ref in function["Layers"]]
+    assert [TRANSFORMED[layer]["Type"] for layer in layers] == ["AWS::Lambda::LayerVersion"] * len(layers)
+    assert len(layers) == 1 + len(own)
+    assert all(layer.startswith(source) for layer, source in zip(layers, ["CommonLayer", *own], strict=True))
 
 
 def test_migrate_runs_as_the_master_user_straight_to_the_instance():
@@ -278,8 +348,13 @@ def test_migrate_runs_as_the_master_user_straight_to_the_instance():
     assert env["DB_MASTER_SECRET_ARN"] == {"Fn::GetAtt": "Database.MasterUserSecret.SecretArn"}
     assert env["DB_HOST_OVERRIDE"] == {"Fn::GetAtt": "Database.Endpoint.Address"}
     assert {ROLE_SECRET_ENV[r] for r in ROLE_SECRET_ENV} <= set(env)
-    assert props["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "MigrationSecurityGroup"}]
+    assert "DB_ROLE" not in env  # it connects as the master user, with no login role's pool
     assert props["Timeout"] >= 120
+
+
+def test_the_email_sender_sends_through_ses_explicitly():
+    """In AWS an unset EMAIL_SENDER makes the sender refuse, and "console" refuses at cold start."""
+    assert environment(TEMPLATE_FUNCTIONS["email_sender"][1])["EMAIL_SENDER"] == "ses"
 
 
 def test_migrations_version_names_the_newest_migration():
@@ -312,59 +387,147 @@ def test_proxy_authenticates_the_three_login_roles_over_tls():
 # --- the layer ----------------------------------------------------------------------------------------
 
 
-def test_every_function_uses_the_common_layer_built_by_its_makefile():
-    layer = RESOURCES["CommonLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "makefile"
-    assert {"Ref": "CommonLayer"} in GLOBAL_FUNCTION["Layers"]
-    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
-    assert "build-CommonLayer:" in makefile
-    assert (ROOT / layer["Properties"]["ContentUri"] / "python" / "describe_it" / "__init__.py").exists()
+LAYERS = sorted(n for n, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::LayerVersion")
 
 
-# The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
-AI_FUNCTIONS = {
-    "describe_language",
-    "images_proxy",
-    "qa_generate",
-    "phrases_extract",
-    "translate",
-    "descriptions_generate",
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_layer_is_built_by_its_makefile_for_the_lambda_target(layer: str):
+    resource = RESOURCES[layer]
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert resource["Properties"]["CompatibleRuntimes"] == [GLOBAL_FUNCTION["Runtime"]]
+    folder = ROOT / resource["Properties"]["ContentUri"]
+    assert f"build-{layer}:" in (folder / "Makefile").read_text()
+    assert (folder / "requirements.txt").exists()
+
+
+def test_every_function_uses_the_common_layer():
+    assert GLOBAL_FUNCTION["Layers"] == [{"Ref": "CommonLayer"}]
+    folder = ROOT / RESOURCES["CommonLayer"]["Properties"]["ContentUri"]
+    assert (folder / "python" / "describe_it" / "__init__.py").exists()
+    assert "anthropic" not in (folder / "requirements.txt").read_text(), "anthropic is the AI layer's"
+
+
+def _layer_packages() -> dict[str, set[str]]:
+    """Layer -> the top-level packages its direct requirements install (anthropic, PIL, fpdf ...)."""
+    import importlib.metadata
+
+    providers = importlib.metadata.packages_distributions()  # the dev venv has every layer installed
+    found: dict[str, set[str]] = {}
+    for layer in set(LAYERS) - {"CommonLayer"}:
+        requirements = ROOT / RESOURCES[layer]["Properties"]["ContentUri"] / "requirements.txt"
+        names = {
+            re.split(r"[=<>\[ ;]", line.split("#", 1)[0].strip(), maxsplit=1)[0].lower().replace("_", "-")
+            for line in requirements.read_text().splitlines()
+            if line.split("#", 1)[0].strip()
+        }
+        found[layer] = {
+            package
+            for package, dists in providers.items()
+            if {d.lower().replace("_", "-") for d in dists} & names
+        }
+    return found
+
+
+LAYER_PACKAGES = _layer_packages()
+
+
+def _imported_packages(function: str) -> set[str]:
+    """Top-level packages imported anywhere (lazily included) in the layer modules a function reaches."""
+    import ast
+
+    packages: set[str] = set()
+    for module in iam.reach(function).modules:
+        path = iam.module_file(module)
+        assert path is not None
+        for node in ast.walk(iam.parse(path)):
+            if isinstance(node, ast.Import):
+                packages |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                packages.add(node.module.split(".")[0])
+    return packages
+
+
+# The walk sees modules, not call paths: a function can reach a module that imports a layer's library
+# inside a function it never calls. Function -> {layer: why it never loads it}.
+_EXPORT_HISTORY = (
+    "export.history imports export.files for its format table only (FILE_FORMATS, kind_for); "
+    "files.write_file, which loads the writers, runs in export_generate and export_worker"
+)
+LAYER_NOT_LOADED: dict[str, dict[str, str]] = {
+    "export_list": {"ExportLayer": _EXPORT_HISTORY},
+    "export_item": {"ExportLayer": _EXPORT_HISTORY},
+    "export_download": {"ExportLayer": _EXPORT_HISTORY},
+    "images_search": {
+        "AiLayer": "the catalogue names images by URL (a data URI is only parsed, normalize.parse_data_uri); "
+        "Pillow decodes in normalize's re-encoding, which the proxy and the describe task call"
+    },
 }
 
 
-def test_anthropic_is_packaged_only_in_the_ai_layer():
-    common = (ROOT / "layers/common/requirements.txt").read_text()
-    ai = (ROOT / "layers/ai/requirements.txt").read_text()
-    assert "anthropic" not in common.lower()
-    assert any(line.startswith("anthropic==") for line in ai.splitlines())
-    layer = RESOURCES["AiLayer"]
-    assert layer["Properties"]["ContentUri"] == "layers/ai/"
-    assert {"Ref": "AiLayer"} not in GLOBAL_FUNCTION.get("Layers", [])
+def _layers_imported(name: str) -> dict[str, list[str]]:
+    imported = _imported_packages(name)
+    return {layer: sorted(packages & imported) for layer, packages in LAYER_PACKAGES.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "layer"), [(name, layer) for name, layers in LAYER_NOT_LOADED.items() for layer in layers]
+)
+def test_each_layer_not_loaded_entry_still_hides_an_import(name: str, layer: str):
+    assert _layers_imported(name)[layer], f"LAYER_NOT_LOADED[{name!r}][{layer!r}] hides nothing: remove it"
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
-def test_only_ai_functions_carry_the_ai_layer_and_the_anthropic_secret(name: str):
+def test_a_function_lists_a_library_layer_exactly_when_its_code_imports_from_it(name: str):
+    """anthropic, Pillow, the language data and the export writers stay out of the functions that never
+    load them (Lambda counts every layer against 250 MB, and deploys it), and in the ones that do."""
+    require_folder(name)
+    listed = {str(ref["Ref"]) for ref in TEMPLATE_FUNCTIONS[name][1].get("Layers") or []}
+    for layer, uses in _layers_imported(name).items():
+        packages = sorted(LAYER_PACKAGES[layer])
+        if uses and layer not in LAYER_NOT_LOADED.get(name, {}):
+            assert layer in listed, f"{name} imports {uses}: add `Layers: [!Ref {layer}]` to its block"
+        else:
+            assert layer not in listed, f"{name} lists {layer} but imports none of {packages}"
+
+
+def test_anthropic_is_packaged_only_in_the_ai_layer():
+    ai = (ROOT / "layers/ai/requirements.txt").read_text()
+    assert any(line.startswith("anthropic==") for line in ai.splitlines())
+    assert RESOURCES["AiLayer"]["Properties"]["ContentUri"] == "layers/ai/"
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_only_ai_functions_carry_the_ai_layer_and_may_read_the_anthropic_key(name: str):
+    """Every function is told the key's secret ARN (Globals); only AnthropicKeyPolicy lets one read it."""
     _, props = TEMPLATE_FUNCTIONS[name]
-    has_layer = {"Ref": "AiLayer"} in _layers(props)
-    assert has_layer == (name in AI_FUNCTIONS)
-    if not has_layer:
-        assert ANTHROPIC_SECRET not in _secret_policies(props)
-        assert "ANTHROPIC_API_KEY_SECRET_ARN" not in environment(props)
+    assert ({"Ref": "AiLayer"} in (props.get("Layers") or [])) == (name in AI_FUNCTIONS)
+    grants = iam.grants(props, RESOURCES, name)
+    reads_key = any(g.allows("secretsmanager:GetSecretValue") and g.covers(ANTHROPIC_SECRET) for g in grants)
+    assert not reads_key or name in AI_FUNCTIONS, "only the functions that call Claude read its key"
+
+
+def test_outside_the_vpc_only_functions_without_a_database():
+    inside = {name for name, (_, props) in TEMPLATE_FUNCTIONS.items() if "VpcConfig" not in props}
+    outside = {
+        name
+        for name, (_, props) in TEMPLATE_FUNCTIONS.items()
+        if props.get("VpcConfig") == {"Ref": "AWS::NoValue"}
+    }
+    assert outside == OUTSIDE_VPC
+    assert OUTSIDE_VPC <= NO_DATABASE
+    assert inside | outside | {"migrate"} == set(TEMPLATE_FUNCTIONS)
 
 
 def test_the_describe_task_reads_only_normalised_images_and_the_workflow_invokes_it():
     _, props = TEMPLATE_FUNCTIONS["describe_language"]
-    statements = [
-        statement
-        for policy in _policies(props)
-        if isinstance(policy, dict) and "Statement" in policy
-        for statement in policy["Statement"]
-    ]
-    s3 = [s for s in statements if "s3:GetObject" in str(s.get("Action"))]
-    assert [s["Resource"] for s in s3] == [
+    grants = iam.grants(props, RESOURCES, "describe_language")
+    s3 = [g for g in grants if g.allows("s3:GetObject")]
+    assert s3 and all(g.resources == {"ExportsBucket"} for g in s3)
+    statement = RESOURCES["ReadNormalisedImagesPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Resource"] for s in statement] == [
         [{"Fn::Sub": "${ExportsBucket.Arn}/tmp/images/*"}, {"Fn::Sub": "${ExportsBucket.Arn}/images/*"}]
     ]
-    assert {"KMSDecryptPolicy": {"KeyId": {"Ref": "UserKeysKey"}}} in _policies(props)
+    assert "UserKeysDecryptPolicy" in managed_refs(props)
     assert props["Timeout"] >= 120  # the asynchronous path's 120 s per branch
     machine = RESOURCES["DescribeStateMachine"]["Properties"]
     assert machine["Type"] == "EXPRESS"

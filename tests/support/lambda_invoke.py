@@ -4,73 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
-from infra.local.functions import LambdaContext, load_function
+from infra.local.functions import LambdaContext, http_event, load_function
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 __all__ = ["LambdaContext", "Reply", "event_file", "http_event", "invoke", "load_function"]
-
-
-def http_event(
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    raw_body: str | bytes | None = None,
-    headers: dict[str, str] | None = None,
-    query: str = "",
-    source_ip: str = "203.0.113.10",
-    request_id: str | None = None,
-) -> dict[str, Any]:
-    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given. Each event has
-    its own gateway request id unless ``request_id`` is given, as every API Gateway request does."""
-    out_headers = {
-        "host": "api.example.com",
-        "user-agent": "pytest",
-        **{k.lower(): v for k, v in (headers or {}).items()},
-    }
-    encoded = False
-    text: str | None = None
-    if body is not None:
-        text = json.dumps(body)
-        out_headers.setdefault("content-type", "application/json")
-    elif raw_body is not None:
-        if isinstance(raw_body, bytes):
-            text = base64.b64encode(raw_body).decode()
-            encoded = True
-        else:
-            text = raw_body
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": out_headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": "api.example.com",
-            "domainPrefix": "api",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": "pytest",
-            },
-            "requestId": request_id or f"gw-{uuid.uuid4()}",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "25/Nov/2026:10:00:00 +0000",
-            "timeEpoch": 1795600000000,
-        },
-        "body": text,
-        "isBase64Encoded": encoded,
-    }
 
 
 class Reply:

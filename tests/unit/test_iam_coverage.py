@@ -9,8 +9,13 @@ once called KMS GenerateDataKey with only kms:Encrypt granted). So:
   its operation name, and every operation of those services the module calls must be listed.
 - For each function: the modules it can reach (static walk from its app.py, lazy imports included),
   the calls those modules make given the function's environment, and the statements of its role
-  (SAM policy templates expanded from samtranslator's own definitions, inline statements, or a
-  shared ``Role:``) must cover each call, on the resource its setting names.
+  (SAM policy templates expanded from samtranslator's own definitions, inline statements, managed
+  policies of the template, or a shared ``Role:``) must cover each call, on the resource its setting
+  names. Where the code picks one of several settings (every function is given the three database
+  login secrets; its DB_ROLE selects one), the test asks ``Settings`` itself, built from the
+  function's template environment, which one it picks.
+- Least privilege: every managed policy a function lists beyond its database role's must grant a call
+  the function makes.
 
 The walk sees modules, not call paths, so it can report a call a function never makes; such a call is
 listed in ``NOT_CALLED`` with the reason, and an entry that no longer matches anything fails.
@@ -18,18 +23,23 @@ listed in ``NOT_CALLED`` with the reason, and an entry that no longer matches an
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from unittest import mock
 
 import pytest
 from botocore import xform_name
 
+from describe_it.settings import DbRole, Settings
 from infra.local.cfn import load_template
 from tests.support import iam
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+PARAMETERS: dict[str, Any] = TEMPLATE.get("Parameters", {})
 GLOBAL_ENV: dict[str, Any] = (
     TEMPLATE.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
 )
@@ -47,15 +57,34 @@ class Calls:
 
     actions: frozenset[str]
     settings: tuple[str, ...] = ()
+    # Instead of ``settings``: the resources the code picks, asked of the function's Settings (values
+    # of the template environment); None when it picks none.
+    picks: Callable[[Settings], Iterable[str | None]] | None = None
 
 
-def calls(*actions: str, settings: tuple[str, ...] = ()) -> Calls:
-    return Calls(frozenset(actions), settings)
+def calls(
+    *actions: str,
+    settings: tuple[str, ...] = (),
+    picks: Callable[[Settings], Iterable[str | None]] | None = None,
+) -> Calls:
+    return Calls(frozenset(actions), settings, picks)
 
 
 STATE_TABLE = ("STATE_TABLE",)
 DB_SECRETS = ("DB_APP_SECRET_ARN", "DB_AUTH_SECRET_ARN", "DB_ADMIN_SECRET_ARN")
 JWT_SECRETS = ("JWT_SECRET_ARN", "JWT_PUBLIC_KEYS_SECRET_ARN")
+DB_ROLES: tuple[DbRole, ...] = ("app", "auth", "admin")
+
+
+def login_secrets(settings: Settings) -> list[str | None]:
+    """The login secrets a function may connect with (db/pool.py): its DB_ROLE's only."""
+    return [settings.db_secret_arn(role) for role in DB_ROLES if settings.may_use_db_role(role)]
+
+
+def token_key_secrets(settings: Settings) -> list[str | None]:
+    """The key secrets ``auth.keys.load_key_set`` reads: signing (auth functions) or the public set."""
+    return [settings.token_signing_secret_arn(), settings.token_public_keys_secret_arn()]
+
 
 # Keys: a module; "module:function" for calls only that top-level function makes (so the functions
 # that merely import the module are not asked to hold its write permissions); "module:Class.member"
@@ -96,11 +125,11 @@ AWS_CALLS: dict[str, Calls] = {
     "describe_it.export.dispatch": calls("lambda:InvokeFunction", settings=("EXPORT_WORKER_FUNCTION",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
     "describe_it.images.quota": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
-    "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),
+    "describe_it.db.pool": calls("secretsmanager:GetSecretValue", picks=login_secrets),
     "describe_it.db.migrate": calls(
         "secretsmanager:GetSecretValue", settings=("DB_MASTER_SECRET_ARN", *DB_SECRETS)
     ),
-    "describe_it.auth.keys": calls("secretsmanager:GetSecretValue", settings=JWT_SECRETS),
+    "describe_it.auth.keys": calls("secretsmanager:GetSecretValue", picks=token_key_secrets),
     "describe_it.auth.keys:ensure_signing_keys": calls(
         "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", settings=JWT_SECRETS
     ),
@@ -144,10 +173,21 @@ LOOKALIKES: dict[str, dict[str, str]] = {
 }
 
 # Calls the walk reports but the function never makes: function -> {action pattern: why}.
+# The cache's purge (runtime/cache.py TwoTierCache.delete_prefix) scans the table behind the admin cache
+# routes only (AdminFunctionPolicy: CachePurge); the other roles' policies have no Scan.
+CACHE_PURGE = {
+    "dynamodb:Scan": "the function reads and writes cache entries; TwoTierCache.delete_prefix (a purge) "
+    "runs behind the admin cache routes only",
+}
+
 NOT_CALLED: dict[str, dict[str, str]] = {
     "health": {
         "dynamodb:*": "liveness touches no dependency (its route has no burst limit, auth or "
         "idempotency); the readiness probes of health.service run in monitoring_health",
+    },
+    "fallback": {
+        "secretsmanager:GetSecretValue": "it has no routes of its own, so nothing authenticates a token "
+        "(http/route.py ApiRoute does); its 404 answers before any verification",
     },
     "settings_apikeys_validate": {
         "kms:GenerateDataKey": "validate only decrypts a stored key (ApiKeysService.validate); "
@@ -160,11 +200,13 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "descriptions_generate": {
         "ssm:GetParameter": "api_base_url is read only to find demo images for the offline provider, "
         "which answers in the local stage only (GenerationService._facts)",
+        **CACHE_PURGE,
     },
     **{
         name: {
             "kms:GenerateDataKey": "the text routes only decrypt the caller's stored Anthropic key "
             "(ai/keys.py resolve_key → resolve_user_key); storing keys is PUT /api/settings/apikeys",
+            **CACHE_PURGE,
         }
         for name in ("qa_generate", "phrases_extract", "translate")
     },
@@ -172,6 +214,7 @@ NOT_CALLED: dict[str, dict[str, str]] = {
         "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
         "ssm:GetParameter": "api_base_url is read only to build demo image URLs, and the demo catalogue "
         "answers in the local stage only (ImageSearchService._demo_mode)",
+        **CACHE_PURGE,
     },
 }
 
@@ -201,6 +244,29 @@ def environment(props: dict[str, Any]) -> dict[str, Any]:
     return {**GLOBAL_ENV, **((props.get("Environment") or {}).get("Variables") or {})}
 
 
+def placeholder(name: str) -> str:
+    return f"<{name}>"
+
+
+def deployed_value(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    parameter = (
+        PARAMETERS.get(str(value.get("Ref"))) if isinstance(value, dict) and set(value) == {"Ref"} else None
+    )
+    return str(parameter["Default"]) if parameter and "Default" in parameter else placeholder(name)
+
+
+@cache
+def deployed_settings(function: str) -> Settings:
+    """The function's Settings as Lambda builds them from its template environment (a parameter is its
+    default; values that CloudFormation computes become ``<NAME>`` placeholders, so a picked value
+    names its variable)."""
+    env = {name: deployed_value(name, value) for name, value in environment(FUNCTIONS[function]).items()}
+    with mock.patch.dict(os.environ, env, clear=True):
+        return Settings()
+
+
 @dataclass(frozen=True)
 class Need:
     action: str
@@ -218,7 +284,14 @@ def needs(function: str) -> list[Need]:
             continue
         switches = [s.split("=", 1) for s in entry.settings if "=" in s]
         named = [s for s in entry.settings if "=" not in s]
-        if not entry.settings or any(env.get(var) == value for var, value in switches):
+        if entry.picks is not None:
+            picked = [value for value in entry.picks(deployed_settings(function)) if value]
+            named = [name for name in env if placeholder(name) in picked]
+            if len(named) < len(picked):  # a literal value in the template: no resource to check
+                found += [Need(action, None, key) for action in entry.actions]
+        if entry.picks is None and (
+            not entry.settings or any(env.get(var) == value for var, value in switches)
+        ):
             found += [Need(action, None, key) for action in entry.actions]
         for setting in named:
             if setting not in env:
@@ -320,6 +393,45 @@ def test_each_not_called_entry_still_hides_an_ungranted_call(function: str, patt
         if iam.Grant((pattern,), frozenset(), "").allows(n.action) and not allowed(grants, n)
     ]
     assert hidden, f"NOT_CALLED[{function!r}][{pattern!r}] hides nothing: remove it"
+
+
+# Extras for a call the table cannot name a setting for: function -> {policy: why, and the module}.
+UNSEEN_CALLS: dict[str, dict[str, tuple[str, str]]] = {
+    "describe_language": {
+        "ReadNormalisedImagesPolicy": (
+            "describe_it.runtime.blobs",
+            "the task reads the normalised image with BlobStore.get from the bucket named in the "
+            "workflow's input (ai/describe_task.py ImageRef), not from a setting",
+        )
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("function", "policy"), [(f, p) for f, policies in UNSEEN_CALLS.items() for p in policies]
+)
+def test_each_unseen_call_is_still_reached(function: str, policy: str) -> None:
+    module, _why = UNSEEN_CALLS[function][policy]
+    assert iam.reach(function).uses(module), f"UNSEEN_CALLS[{function!r}][{policy!r}]: remove it"
+    assert {"Ref": policy} in FUNCTIONS[function].get("Policies", [])
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_extra_managed_policy_a_function_lists_grants_a_call_it_makes(function: str) -> None:
+    """The database role's policy holds what every function of that role needs; each extra policy
+    (e-mail links, waking the sender, user keys, large idempotent responses ...) must earn its place."""
+    role_policies = {"AppFunctionPolicy", "AuthFunctionPolicy", "AdminFunctionPolicy"}
+    extras = [
+        str(policy["Ref"])
+        for policy in FUNCTIONS[function].get("Policies") or []
+        if isinstance(policy, dict) and set(policy) == {"Ref"} and policy["Ref"] not in role_policies
+    ]
+    calls_made = [need for need in needs(function) if not exempt(function, need.action)]
+    for extra in set(extras) - set(UNSEEN_CALLS.get(function, {})):
+        grants = iam.grants({"Policies": [{"Ref": extra}]}, RESOURCES, function)
+        assert any(allowed(grants, need) for need in calls_made), (
+            f"{function} lists {extra}, but makes none of the calls it grants: remove it"
+        )
 
 
 # --- the checker itself ---------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUDGET = 700  # modules, third-party included
 BUDGETS: dict[str, int] = {}
 NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
-# Heavy or sensitive packages and who may import them at import time.
+# Heavy or sensitive packages and who may import them at import time. The AI layer's (anthropic, PIL,
+# simplemma, wordfreq) and the export layer's (fpdf, fontTools) are not even installed where a function
+# does not list that layer (tests/integration/test_template.py checks the listing against the code).
 FORBIDDEN = {
     "anthropic": set(),  # only the generation functions (none of them import it at module level either)
     "boto3": set(),  # boto3 clients are built on first use
@@ -31,6 +33,9 @@ FORBIDDEN = {
     # imported inside describe_it.language's functions, on first use.
     "simplemma": set(),
     "wordfreq": set(),
+    # The export writers' libraries (export layer): imported inside the writers, on first use.
+    "fpdf": set(),
+    "fontTools": set(),
     # Functions that use the database may load the driver at init (Lambda's init phase runs at full
     # CPU); the ones that never touch it must not pay for it.
     "psycopg": set(names()) - NO_DATABASE,

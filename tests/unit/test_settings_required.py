@@ -99,11 +99,56 @@ def test_a_lambda_without_stage_is_not_taken_for_the_local_stack(environ: Callab
     assert Settings().missing_required() == ["STAGE"]
 
 
-def test_a_function_on_the_database_proxy_needs_a_database_login(environ: Callable[..., None]):
-    environ(**AWS_ENV, DB_HOST_OVERRIDE="proxy.example.internal")
-    assert Settings().missing_required() == ["DB_<ROLE>_SECRET_ARN"]
+def test_a_function_with_a_db_role_needs_that_roles_login_and_the_proxy(environ: Callable[..., None]):
+    environ(
+        **AWS_ENV,
+        DB_ROLE="auth",
+        DB_APP_SECRET_ARN="arn:aws:secretsmanager:us-east-1:123456789012:secret:app",
+    )
+    assert Settings().missing_required() == [
+        "DB_AUTH_SECRET_ARN",
+        "DB_HOST_OVERRIDE",
+    ]  # another role's will not do
     environ(DB_AUTH_SECRET_ARN="arn:aws:secretsmanager:us-east-1:123456789012:secret:auth")
+    assert Settings().missing_required() == ["DB_HOST_OVERRIDE"]
+    environ(DB_HOST_OVERRIDE="proxy.example.internal")
     assert Settings().missing_required() == []
+
+
+def test_without_a_db_role_a_function_needs_no_login(environ: Callable[..., None]):
+    environ(**AWS_ENV, DB_HOST_OVERRIDE="proxy.example.internal")  # health, fallback: Globals give the proxy
+    assert Settings().missing_required() == []
+
+
+def test_an_unknown_db_role_is_refused_by_name(
+    environ: Callable[..., None], capsys: pytest.CaptureFixture[str]
+):
+    environ(**AWS_ENV, DB_ROLE="owner")
+    with pytest.raises(SettingsError):
+        get_settings()
+    assert json.loads(capsys.readouterr().err.strip())["settings"] == ["DB_ROLE"]
+
+
+def test_console_email_is_refused_in_aws(environ: Callable[..., None], capsys: pytest.CaptureFixture[str]):
+    """It would print the e-mails, mark them sent and lose them."""
+    environ(**AWS_ENV, EMAIL_SENDER="console")
+    with pytest.raises(SettingsError, match="invalid settings: EMAIL_SENDER"):
+        get_settings()
+    assert json.loads(capsys.readouterr().err.strip())["settings"] == ["EMAIL_SENDER"]
+
+
+def test_in_aws_an_unset_email_sender_refuses_to_pick_one(environ: Callable[..., None]):
+    environ(**AWS_ENV)
+    settings = get_settings()  # the functions that send no e-mail start as usual
+    with pytest.raises(SettingsError, match="EMAIL_SENDER"):
+        settings.email_backend()
+    environ(**AWS_ENV, EMAIL_SENDER="ses")
+    assert get_settings().email_backend() == "ses"
+
+
+def test_locally_e_mail_goes_to_the_console(environ: Callable[..., None]):
+    environ()
+    assert get_settings().email_backend() == "console"
 
 
 def test_get_settings_refuses_with_one_log_line_naming_the_missing_settings(
@@ -176,6 +221,14 @@ def test_a_function_missing_a_setting_in_aws_stops_at_cold_start_with_one_clear_
     assert json.loads(lines[0])["settings"] == ["STAGE", "STATE_TABLE"]
     assert "SettingsError: missing required settings: STAGE, STATE_TABLE" in result.stderr
     assert AWS_ENV["IP_HASH_SECRET"] not in result.stderr + result.stdout
+
+
+def test_the_email_sender_with_console_mail_in_aws_stops_at_cold_start():
+    result = cold_start(
+        "email_sender", {**AWS_ENV, "EMAIL_SENDER": "console", "AWS_LAMBDA_FUNCTION_NAME": "describe-it-Mail"}
+    )
+    assert result.returncode != 0
+    assert "SettingsError: invalid settings: EMAIL_SENDER" in result.stderr
 
 
 def test_the_same_function_with_the_template_settings_starts():

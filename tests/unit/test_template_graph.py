@@ -7,33 +7,11 @@ refers to the API, e.g. for its own URL, closes a cycle that only fails at deplo
 
 from __future__ import annotations
 
-import copy
 from typing import Any
-
-import pytest
 
 from infra.local.cfn import load_template
 from tests.support.iam import referenced_ids
-
-
-class _NoManagedPolicies:
-    """The transform looks managed policy names up in IAM; the template uses none by name."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def transformed(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    from samtranslator.translator.transform import transform
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    template = copy.deepcopy(template)
-    for resource in template["Resources"].values():  # what `sam package` leaves: S3 locations
-        props = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
-            if key in props:
-                props[key] = "s3://bucket/artifact.zip"
-    return transform(template, {}, _NoManagedPolicies())
+from tests.support.sam import transformed
 
 
 def dependencies(resources: dict[str, Any]) -> dict[str, set[str]]:
@@ -68,18 +46,18 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_the_transformed_template_has_no_circular_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
-    resources = transformed(load_template(), monkeypatch)["Resources"]
+def test_the_transformed_template_has_no_circular_dependency() -> None:
+    resources = transformed(load_template())["Resources"]
     assert "HttpApi" in resources
     assert find_cycle(dependencies(resources)) is None
 
 
-def test_a_function_that_refers_to_its_own_api_is_a_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_function_that_refers_to_its_own_api_is_a_cycle() -> None:
     """Why API_BASE_URL comes from an SSM parameter: the direct reference would not deploy."""
     template = load_template()
     template["Globals"]["Function"]["Environment"]["Variables"]["API_BASE_URL"] = {
         "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     }
-    cycle = find_cycle(dependencies(transformed(template, monkeypatch)["Resources"]))
+    cycle = find_cycle(dependencies(transformed(template)["Resources"]))
     assert cycle is not None
     assert "HttpApi" in cycle

@@ -109,3 +109,19 @@ def test_a_warm_auth_function_signs_with_the_new_key_within_5_minutes(
     assert signing_kid() == first  # still the key it read (which still verifies)
     clock[0] += 1
     assert signing_kid() == second  # re-read: a second rotation an hour later retires nothing in use
+
+
+@pytest.mark.parametrize(("role", "signs"), [("auth", True), ("app", False), ("admin", False)])
+def test_db_role_decides_which_key_secret_a_function_reads(aws_keys, settings_env, role, signs):
+    """Every function is given both secrets' ARNs (template Globals): only auth functions read the
+    signing secret (they mint tokens); the others read the public set and hold no private key."""
+    first = ensure_signing_keys()
+    settings_env(DB_ROLE=role)
+
+    keys = load_key_set()
+
+    if signs:
+        assert keys.private_pem is not None and keys.kid == first
+    else:
+        assert keys.private_pem is None and keys.kid is None
+    assert set(keys.public_keys) == {first}

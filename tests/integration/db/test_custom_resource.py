@@ -7,9 +7,12 @@ answer is PUT to the event's ResponseURL (here a recorder on loopback instead of
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -20,6 +23,7 @@ from psycopg.conninfo import conninfo_to_dict
 from describe_it.db.migrate import discover
 from infra.local.stack import Stack
 from tests.support.lambda_invoke import LambdaContext, load_function
+from tests.support.logs import captured
 
 
 class Recorder:
@@ -197,6 +201,18 @@ def test_delete_answers_success_and_leaves_the_database_alone(
     assert "users" in _tables(deployed_settings)
 
 
+def test_an_invocation_runs_under_the_handler_stack(handler: Callable[..., Any], recorder: Recorder) -> None:
+    """With its settings loaded, the migration function logs like every job (describe_it.handler)."""
+    event = _event("Delete", recorder.url)
+    with captured() as out:
+        handler(event, LambdaContext())
+
+    assert recorder.requests[-1]["body"]["Status"] == "SUCCESS"
+    finished = out.line("job finished")
+    assert finished["correlation_id"] == event["RequestId"]
+    assert "cold_start" in finished
+
+
 def test_failures_are_reported_to_cloudformation(
     handler: Callable[..., Any],
     deployed_settings: str,
@@ -216,3 +232,42 @@ def test_failures_are_reported_to_cloudformation(
     assert "cannot connect to the database" in body["Reason"]
     assert "not-the-password" not in body["Reason"]
     assert "users" not in _tables(deployed_settings)
+
+
+def test_settings_refused_at_cold_start_still_answer_failed(recorder: Recorder) -> None:
+    """In AWS a missing setting stops the logger (and everything that imports it) from loading; the
+    handler must still answer FAILED, or CloudFormation waits out the ServiceTimeout."""
+    root = Path(__file__).resolve().parents[3]
+    script = (
+        "import json, sys; sys.path[:0] = sys.argv[1:3]; import app; "
+        "print(json.dumps(app.lambda_handler(json.loads(sys.argv[3]), None)))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_REGION": "us-east-1",
+        "STAGE": "aws",
+        "IP_HASH_SECRET": "pepper-0451",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(root / "functions" / "migrate"),
+            str(root / "layers" / "common" / "python"),
+            json.dumps(_event("Create", recorder.url)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**env, "AWS_LAMBDA_FUNCTION_NAME": "describe-it-Migrate"},
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    [answer] = recorder.requests
+    body = answer["body"]
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("SettingsError: missing required settings: APP_BASE_URL")
+    assert body["LogicalResourceId"] == "Migrations"
+    assert "pepper-0451" not in body["Reason"] + result.stderr + result.stdout

@@ -168,3 +168,20 @@ def test_an_unreadable_signing_key_secret_is_503(
     logged = [r for r in records if r.getMessage() == "signing key secret unavailable"]
     assert [r.__dict__["error"] for r in logged] == ["ResourceNotFoundException"]
     assert logged[0].__dict__["code"] == "ResourceNotFoundException"
+
+
+def test_a_function_connects_only_as_its_db_role(
+    stack: Stack, settings_env: Callable[..., None], fresh_pools: None, records: list[logging.LogRecord]
+) -> None:
+    """In AWS every function is given the three logins (template Globals); DB_ROLE names its own, and
+    another role's is refused before any attempt (its IAM role could not read that secret)."""
+    settings_env(DB_ROLE="app")
+    with transaction("app") as conn:
+        assert conn.execute("SELECT current_user AS who").fetchone() == {"who": "describeit_app"}
+
+    with pytest.raises(DependencyDown) as raised, transaction("auth") as conn:
+        conn.execute("SELECT 1")
+
+    assert raised.value.status == 503
+    refused = [r for r in records if r.getMessage() == "database role not configured for this function"]
+    assert [r.__dict__["role"] for r in refused] == ["auth"]

@@ -32,7 +32,10 @@ def test_the_functions_that_write_files_have_the_export_layer_and_the_right_gran
     assert {"Ref": "ExportLayer"} in WORKER["Layers"]
     assert RESOURCES["ExportLayer"]["Properties"]["ContentUri"] == "layers/export/"
     assert generate["Environment"]["Variables"]["EXPORT_WORKER_FUNCTION"] == {"Ref": "ExportWorkerFunction"}
-    assert {"LambdaInvokePolicy": {"FunctionName": {"Ref": "ExportWorkerFunction"}}} in generate["Policies"]
+    assert {"Ref": "ExportWorkerInvokePolicy"} in generate["Policies"]
+    [invoke] = RESOURCES["ExportWorkerInvokePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"] == {"Fn::GetAtt": "ExportWorkerFunction.Arn"}
     assert "Events" not in WORKER  # invoked by the generate route only
     for name in ("ExportListFunction", "ExportItemFunction", "ExportDownloadFunction"):
         props = RESOURCES[name]["Properties"]

@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     api_base_url_value: str | None = Field(None, validation_alias=AliasChoices("API_BASE_URL"))
     api_base_url_parameter: str | None = None
 
-    # PostgreSQL: one DSN (locally) or one Secrets Manager secret (AWS) per database role.
+    # PostgreSQL: one DSN (locally) or one Secrets Manager secret (AWS) per database role. In AWS every
+    # function is given the three secret ARNs (template Globals) and DB_ROLE picks the one it connects
+    # as; its IAM role may read that secret only. Without DB_ROLE a function uses no database in AWS,
+    # and any role it has a login for on a laptop (the local stack gives all three DSNs).
+    db_role: DbRole | None = None
     db_app_url: SecretStr | None = None
     db_auth_url: SecretStr | None = None
     db_admin_url: SecretStr | None = None
@@ -90,13 +94,16 @@ class Settings(BaseSettings):
     jwt_private_key: SecretStr | None = None  # PEM (auth functions only)
     jwt_public_keys: SecretStr | None = None  # JSON {kid: PEM}; the verifying set
     jwt_signing_kid: str | None = None
+    # Both given to every function in AWS; DB_ROLE picks the one it reads (token_signing_secret_arn).
     jwt_secret_arn: str | None = None  # signing secret (auth functions only)
     jwt_public_keys_secret_arn: str | None = None  # public key set (every other function)
     auth_require_verified_email: bool = True
     ip_hash_secret: SecretStr = SecretStr("local-ip-hash-secret")
 
-    # E-mail: "console" prints (local stack), "ses" sends through Amazon SES.
-    email_sender: Literal["console", "ses"] = "console"
+    # E-mail: "console" prints (local stack), "ses" sends through Amazon SES. Unset: the console locally;
+    # in AWS nothing (the sender refuses to run, see email_backend), and "console" is refused at cold
+    # start there: printed e-mails would be marked sent and lost.
+    email_sender: Literal["console", "ses"] | None = None
     email_from: str = "Describe It <no-reply@describe-it.local>"
     email_sender_function: str | None = None  # the email_sender Lambda, invoked after a commit
 
@@ -155,21 +162,25 @@ class Settings(BaseSettings):
             raise DependencyDown("Configuration is unavailable", retry_after=5) from exc
         return str(answer["Parameter"]["Value"])
 
+    def _deployed(self) -> bool:
+        """Outside the local stage: STAGE says so, or Lambda runs this without STAGE."""
+        if "stage" in self.model_fields_set:
+            return self.stage != "local"  # explicitly local: the local stack, `sam local`
+        return self.aws_lambda_function_name is not None  # else a laptop, the tests, an operator's shell
+
     def missing_required(self) -> list[str]:
         """Settings that must be given outside the local stage, by environment variable name.
 
         Required in AWS (template.yaml sets them for every function): STAGE itself (a Lambda
         without it would otherwise run as "local"), APP_BASE_URL, API_BASE_URL or
-        API_BASE_URL_PARAMETER, IP_HASH_SECRET, JWT_ISSUER and STATE_TABLE; and a database login
-        (a DB_<ROLE>_SECRET_ARN or DB_<ROLE>_URL) wherever DB_HOST_OVERRIDE puts a function on
-        the proxy. Which functions need a database or token keys at all is a property of their code:
-        tests/unit/test_iam_coverage.py checks it against the template.
+        API_BASE_URL_PARAMETER, IP_HASH_SECRET, JWT_ISSUER and STATE_TABLE; and, for a function
+        with a DB_ROLE, that role's login (DB_<ROLE>_SECRET_ARN, or a DB_<ROLE>_URL) and the proxy
+        it connects to (DB_HOST_OVERRIDE). Which functions need a database or token keys at all is a
+        property of their code: tests/unit/test_iam_coverage.py checks it against the template.
         """
+        if not self._deployed():
+            return []
         given = self.model_fields_set
-        if "stage" not in given and self.aws_lambda_function_name is None:
-            return []  # a laptop, the tests, an operator's shell: the local stage
-        if self.stage == "local" and "stage" in given:
-            return []  # explicitly local (the local stack, `sam local`)
         missing = [] if "stage" in given else ["STAGE"]
         for names in (
             ("app_base_url",),
@@ -180,27 +191,71 @@ class Settings(BaseSettings):
         ):
             if not given & set(names):
                 missing.append("|".join(_env_name(n) for n in names))
-        roles: tuple[DbRole, ...] = ("app", "auth", "admin")
-        if self.db_host_override and not any(self.db_url(r) or self.db_secret_arn(r) for r in roles):
-            missing.append("DB_<ROLE>_SECRET_ARN")
+        role = self.db_role
+        if role is not None and self.db_url(role) is None:
+            if not self.db_secret_arn(role):
+                missing.append(f"DB_{role.upper()}_SECRET_ARN")
+            if not self.db_host_override:
+                missing.append("DB_HOST_OVERRIDE")
         return missing
+
+    def invalid_for_stage(self) -> list[str]:
+        """Settings whose value only the local stage may use."""
+        return ["EMAIL_SENDER"] if self._deployed() and self.email_sender == "console" else []
+
+    def email_backend(self) -> Literal["console", "ses"]:
+        """Where e-mail goes. Unset in AWS, the sender refuses (nothing is marked sent) rather than
+        guess; template.yaml gives the email_sender function EMAIL_SENDER=ses."""
+        if self.email_sender is not None:
+            return self.email_sender
+        if not self._deployed():
+            return "console"
+        raise _refuse("missing required settings", ["EMAIL_SENDER"])
+
+    def may_use_db_role(self, role: DbRole) -> bool:
+        """May this function connect as ``role`` (given a login for it)? Only as its DB_ROLE when
+        one is set; without one, as any role locally and as none in AWS."""
+        if self.db_role is not None:
+            return role == self.db_role
+        return not self._deployed()
+
+    def configured_db_role(self) -> DbRole | None:
+        """The database role this function uses for checks every function makes (the session check
+        of ``runtime.revocations``): its DB_ROLE; the local stack has all three and prefers ``app``."""
+        roles: tuple[DbRole, ...] = ("app", "auth", "admin")
+        return next(
+            (
+                r
+                for r in roles
+                if self.may_use_db_role(r) and (self.db_url(r) is not None or self.db_secret_arn(r))
+            ),
+            None,
+        )
 
     def db_url(self, role: DbRole) -> SecretStr | None:
         return {"app": self.db_app_url, "auth": self.db_auth_url, "admin": self.db_admin_url}[role]
 
-    def configured_db_role(self) -> DbRole | None:
-        """The database role this function may use for checks every function makes (the session
-        check of ``runtime.revocations``): in AWS each function is given exactly one; the local stack
-        has all three and prefers ``app``."""
-        roles: tuple[DbRole, ...] = ("app", "auth", "admin")
-        return next((r for r in roles if self.db_url(r) is not None or self.db_secret_arn(r)), None)
-
     def db_secret_arn(self, role: DbRole) -> str | None:
+        """The role's login secret, whichever role this function uses (the migration step reads all
+        three to set their passwords); ``may_use_db_role`` says which one it may connect as."""
         return {
             "app": self.db_app_secret_arn,
             "auth": self.db_auth_secret_arn,
             "admin": self.db_admin_secret_arn,
         }[role]
+
+    def signs_tokens(self) -> bool:
+        """Auth functions (DB_ROLE=auth) mint access tokens; locally, without a DB_ROLE, anyone may."""
+        return self.db_role == "auth" or (self.db_role is None and not self._deployed())
+
+    def token_signing_secret_arn(self) -> str | None:
+        """The signing secret this function reads: auth functions only (the others may not)."""
+        return self.jwt_secret_arn if self.signs_tokens() else None
+
+    def token_public_keys_secret_arn(self) -> str | None:
+        """The public key set this function verifies with, unless it reads the signing secret (which
+        holds the same public keys: one read instead of two)."""
+        return None if self.token_signing_secret_arn() else self.jwt_public_keys_secret_arn
 
 
 def _env_name(field: str) -> str:
@@ -235,4 +290,7 @@ def get_settings() -> Settings:
     missing = settings.missing_required()
     if missing:
         raise _refuse("missing required settings", missing)
+    invalid = settings.invalid_for_stage()
+    if invalid:
+        raise _refuse("invalid settings", invalid)
     return settings

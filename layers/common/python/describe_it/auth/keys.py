@@ -60,10 +60,11 @@ def load_key_set() -> KeySet:
     private: str | None = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
     if settings.jwt_public_keys is not None:
         public.update(json.loads(settings.jwt_public_keys.get_secret_value()))
-    if settings.jwt_public_keys_secret_arn:
-        public.update(_from_secret(settings.jwt_public_keys_secret_arn))
-    if settings.jwt_secret_arn:
-        signing = _from_secret(settings.jwt_secret_arn)
+    public_arn, signing_arn = settings.token_public_keys_secret_arn(), settings.token_signing_secret_arn()
+    if public_arn:
+        public.update(_from_secret(public_arn))
+    if signing_arn:
+        signing = _from_secret(signing_arn)
         current = signing["current"]
         kid, private = current["kid"], current["privateKey"]
         public[current["kid"]] = current["publicKey"]

@@ -9,9 +9,10 @@ so every failure becomes FAILED with a short reason.
 from __future__ import annotations
 
 import json
+import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 PHYSICAL_ID = "describeit-migrations"
@@ -41,8 +42,6 @@ def run_deploy_migrations() -> list[str]:
 
 def send_response(url: str, body: Mapping[str, Any]) -> None:
     """PUT the result to CloudFormation's pre-signed S3 URL (bounded: a few short attempts)."""
-    from describe_it.observability import error_fields, logger
-
     data = json.dumps(body).encode()
     for attempt in range(1, _RESPONSE_ATTEMPTS + 1):
         # The pre-signed URL was signed without a content type: send an empty one.
@@ -54,20 +53,56 @@ def send_response(url: str, body: Mapping[str, Any]) -> None:
                 response.read()
             return
         except OSError as exc:
-            logger.warning("custom resource response failed", extra={"attempt": attempt, **error_fields(exc)})
+            _log("warning", "custom resource response failed", attempt=attempt, error=type(exc).__name__)
             if attempt < _RESPONSE_ATTEMPTS:
                 time.sleep(attempt)
-    logger.error("custom resource response was never delivered")
+    _log("error", "custom resource response was never delivered")
+
+
+def _log(level: str, message: str, exc: BaseException | None = None, **fields: Any) -> None:
+    """Through the service logger once it has loaded. It loads the settings, so when they were
+    refused (settings.py logged which) this writes one JSON line on stderr instead of trying again."""
+    observability = sys.modules.get("describe_it.observability")
+    if observability is None:
+        error = {"error": type(exc).__name__} if exc is not None else {}
+        sys.stderr.write(json.dumps({"level": level.upper(), "message": message, **fields, **error}) + "\n")
+        return
+    if exc is not None:
+        fields = {**fields, **observability.stack_fields(exc)}
+    getattr(observability.logger, level)(message, extra=fields)
+
+
+def job_handler(
+    fn: Callable[[Mapping[str, Any], Any], dict[str, Any]],
+) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+    """``describe_it.handler.job_handler`` for the custom resource, imported when an invocation starts
+    rather than with the function: the handler stack imports the logger, which loads the settings,
+    and a refusal there must still reach ``handle`` so that CloudFormation is answered FAILED."""
+
+    def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        from describe_it.settings import SettingsError
+
+        try:
+            from describe_it.handler import job_handler as stack
+        except SettingsError:  # settings.py logged which; handle answers without the logger
+            return fn(event, context)
+        return stack(fn)(event, context)
+
+    return lambda_handler
 
 
 def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Run the request, answer CloudFormation, and return the answer (handy for tests and logs)."""
     from describe_it.errors import LoggableError
-    from describe_it.observability import logger, stack_fields
+    from describe_it.settings import SettingsError
 
     request_type = event.get("RequestType")
     status, reason, data = "SUCCESS", "", {}
     try:
+        # Inside the try: the logger loads the settings, and a refusal must still answer FAILED
+        # (CloudFormation would otherwise wait out ServiceTimeout).
+        from describe_it.observability import logger
+
         if request_type in ("Create", "Update"):
             applied = run_deploy_migrations()
             from describe_it.auth.keys import ensure_signing_keys
@@ -83,10 +118,10 @@ def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
             "migrations custom resource", extra={"request": request_type, "applied": data.get("Applied")}
         )
     except Exception as exc:  # CloudFormation must get an answer, whatever failed
-        logger.error(
-            "migrations custom resource failed", extra={"request": request_type, **stack_fields(exc)}
-        )
-        detail = str(exc) if isinstance(exc, LoggableError) else "see the function's log"
+        _log("error", "migrations custom resource failed", exc, request=request_type)
+        # Both messages are written for operators: ids, causes and setting names, never values.
+        loggable = isinstance(exc, LoggableError | SettingsError)
+        detail = str(exc) if loggable else "see the function's log"
         status, reason, data = "FAILED", f"{type(exc).__name__}: {detail}"[:1000], {}
     body = {
         "Status": status,

@@ -58,6 +58,11 @@ def _read_secret(arn: str) -> dict[str, Any]:
 
 def _conninfo(role: DbRole) -> str:
     settings = get_settings()
+    if not settings.may_use_db_role(role):  # not this function's DB_ROLE: its IAM role cannot read that login
+        from describe_it.observability import logger
+
+        logger.error("database role not configured for this function", extra={"role": role})
+        raise DependencyDown("Database is not configured", retry_after=30)
     url = settings.db_url(role)
     if url is not None:
         return url.get_secret_value()

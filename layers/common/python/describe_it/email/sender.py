@@ -51,6 +51,6 @@ class SesSender:
 @cache
 def get_sender() -> Sender:
     settings = get_settings()
-    if settings.email_sender == "ses":
+    if settings.email_backend() == "ses":
         return SesSender(settings.email_from)
     return ConsoleSender()

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from describe_it.errors import NotFound
-from describe_it.generation.models import DescriptionEntry, JobError, JobView
+from describe_it.generation.views import DescriptionEntry, JobError, JobView
 from describe_it.identity import Principal
 
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

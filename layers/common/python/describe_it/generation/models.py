@@ -11,19 +11,13 @@ from pydantic import Field, StringConstraints
 from describe_it.ai.keys import UserApiKey
 from describe_it.ai.provider import MAX_WORDS, MIN_WORDS, Style
 from describe_it.images.models import ImageMeta
-from describe_it.models import ApiModel, SafeText, Timestamp
+from describe_it.models import ApiModel, SafeText
 
 DEFAULT_WORDS = 300
 ASYNC_ABOVE_WORDS = 450  # a longer description is always generated asynchronously
 CUSTOM_PROMPT_MAX = 500
 # An https URL (≤ 2048, checked by the fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64).
 IMAGE_URL_MAX = 7_500_000
-
-FallbackReason = Literal[
-    "timeout", "upstream_error", "rate_limited", "circuit_open", "content_refused", "budget_exhausted"
-]
-LanguageLabel = Literal["english", "spanish"]
-JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 
 
 class GenerateRequest(ApiModel):
@@ -42,46 +36,6 @@ class GenerateRequest(ApiModel):
     @property
     def is_data_uri(self) -> bool:
         return self.image_url.startswith("data:")
-
-
-class DescriptionEntry(ApiModel):
-    id: UUID
-    generation_id: str
-    image_id: UUID
-    image_url: str | None = Field(description="null for data-URI input")
-    style: Style
-    content: str = Field(description='"" when fallback')
-    language: LanguageLabel
-    word_count: int
-    provider: Literal["anthropic", "offline"]
-    model: str
-    cached: bool
-    fallback: bool
-    fallback_reason: FallbackReason | None
-    saved_description_id: UUID | None = None
-    created_at: Timestamp = Field(description="the original time when cached")
-
-
-class JobAccepted(ApiModel):
-    job_id: str
-    status: Literal["queued"] = "queued"
-    status_url: str
-
-
-class JobError(ApiModel):
-    code: str
-    message: str
-
-
-class JobView(ApiModel):
-    job_id: str
-    status: JobStatus
-    created_at: Timestamp
-    updated_at: Timestamp
-    expires_at: Timestamp
-    result: list[DescriptionEntry] | None = None
-    message: str | None = None
-    error: JobError | None = None
 
 
 class MaxLengthInfo(ApiModel):

@@ -29,13 +29,8 @@ from uuid import UUID
 from describe_it.ai.provider import LANGUAGES, Language
 from describe_it.errors import ApiError, AuthRequired
 from describe_it.generation.cache import CACHE_TTL_S, CachedDescription, cache_key
-from describe_it.generation.models import (
-    ASYNC_ABOVE_WORDS,
-    DescriptionEntry,
-    GenerateRequest,
-    JobAccepted,
-    JobStatus,
-)
+from describe_it.generation.models import ASYNC_ABOVE_WORDS, GenerateRequest
+from describe_it.generation.views import DescriptionEntry, JobAccepted, JobStatus
 from describe_it.generation.workflow import BranchResult, DescribeWorkflow
 from describe_it.identity import Principal
 
