@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -21,11 +20,8 @@ from describe_it.vocabulary.params import query_text
 router = api_router()
 
 
-@router.get(
-    "/api/search/vocabulary",
-    response_model=Envelope[list[VocabularyHit]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="optional", rate_class="read"),
+@router.endpoint(
+    "GET", "/api/search/vocabulary", list[VocabularyHit], policy(auth="optional", rate_class="read")
 )
 def search_vocabulary(
     request: Request,
@@ -39,6 +35,11 @@ def search_vocabulary(
     who: Principal = Depends(principal),
     service: SearchService = Depends(get_search_service),
 ) -> Response:
+    """Search vocabulary
+
+    Accent- and typo-tolerant search of Spanish and English text (full text, then trigram
+    similarity), best match first. Guests may search only `scope=public`.
+    """
     filters = SearchFilter(scope, difficulty, query_text(category, "category"), part_of_speech, list_id)
     hits, block = service.vocabulary(who, q, filters, page)
     return ok(request, hits, pagination=block)

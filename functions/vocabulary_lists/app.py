@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -19,12 +18,7 @@ from describe_it.vocabulary.service import LIST_SORTS, VocabularyService, get_vo
 router = api_router()
 
 
-@router.get(
-    "/api/vocabulary/lists",
-    response_model=Envelope[list[ListView]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/vocabulary/lists", list[ListView], policy(auth="required", rate_class="read"))
 def read_lists(
     request: Request,
     scope: Literal["mine", "shared", "public", "all"] = Query("mine"),
@@ -39,6 +33,11 @@ def read_lists(
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Your lists
+
+    Yours (`scope=mine`), shared with you, public, or all of them; `q` matches names fuzzily (accents
+    and case ignored); `includeProgress=true` adds your progress on each.
+    """
     lists, block = service.lists(
         who,
         scope=scope,
@@ -51,12 +50,14 @@ def read_lists(
     return ok(request, lists, pagination=block)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/vocabulary/lists",
-    status_code=201,
-    response_model=Envelope[ListView],
-    responses=errors(400, 401, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    ListView,
+    policy(auth="required", rate_class="write", idempotent=True),
+    status=201,
+    errors=(409,),
+    headers=("Location",),
 )
 def create_list(
     body: ListWrite,
@@ -64,6 +65,10 @@ def create_list(
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Create a list
+
+    Names are unique per owner, ignoring case (409 with `existingId`).
+    """
     created = service.create_list(who, body)
     return ok(request, created, status_code=201, headers={"Location": f"/api/vocabulary/lists/{created.id}"})
 
