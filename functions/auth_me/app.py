@@ -44,9 +44,7 @@ def update_me(
     return ok(request, MeResult(user=flows.update_profile(who, body)))
 
 
-@router.endpoint(
-    "DELETE", "/api/auth/me", Deleted, policy(auth="required", body_limit=8 * KB), errors=(403,)
-)
+@router.endpoint("DELETE", "/api/auth/me", Deleted, policy(auth="required", body_limit=8 * KB), errors=(403,))
 def delete_me(
     body: DeleteAccountRequest,
     request: Request,

@@ -48,6 +48,7 @@ register_replay_hook(
     policy(auth="none", body_limit=8 * KB, idempotent=True, replay="signup-session"),
     status=201,
     also={202: SignupPending},
+    errors=(403,),  # a replay for a suspended account (the replay re-checks the password)
 )
 def signup(
     body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)

@@ -14,9 +14,7 @@ router = api_router()
 
 # No DynamoDB rate limit here on purpose: a liveness probe must not depend on DynamoDB. The
 # gateway's per-route throttle (template.yaml) protects this route instead.
-@router.endpoint(
-    "GET", "/api/health", Liveness, policy(auth="none", burst=False), headers=("Cache-Control",)
-)
+@router.endpoint("GET", "/api/health", Liveness, policy(auth="none", burst=False), headers=("Cache-Control",))
 def health(request: Request) -> Response:
     """Liveness
 

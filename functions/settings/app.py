@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
@@ -10,7 +10,7 @@ from describe_it.http.deps import principal
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.user_settings.models import SectionName, SettingsSaved, SettingsView, SettingsWrite
+from describe_it.user_settings.models import IF_MATCH, SectionName, SettingsSaved, SettingsView, SettingsWrite
 from describe_it.user_settings.service import SettingsService, etag, get_settings_service
 
 router = api_router()
@@ -64,7 +64,7 @@ def read_settings(
 def save_settings(
     body: SettingsWrite,
     request: Request,
-    if_match: str | None = Header(None),
+    if_match: str | None = IF_MATCH,
     who: Principal = Depends(principal),
     service: SettingsService = Depends(get_settings_service),
 ) -> Response:
@@ -89,7 +89,7 @@ def save_settings(
 def reset_settings(
     request: Request,
     section: list[SectionName] | None = Query(None),
-    if_match: str | None = Header(None),
+    if_match: str | None = IF_MATCH,
     who: Principal = Depends(principal),
     service: SettingsService = Depends(get_settings_service),
 ) -> Response:

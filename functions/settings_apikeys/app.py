@@ -42,9 +42,7 @@ def save_keys(
     return ok(request, service.save(who, body))
 
 
-@router.endpoint(
-    "DELETE", "/api/settings/apikeys", ApiKeysView, policy(auth="required", rate_class="write")
-)
+@router.endpoint("DELETE", "/api/settings/apikeys", ApiKeysView, policy(auth="required", rate_class="write"))
 def delete_keys(
     request: Request,
     provider: Provider | None = Query(None),

@@ -9,7 +9,7 @@ from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
 from describe_it.vocabulary.models import ItemDeleted, ItemPatch, ItemWithProgress, QueryBool, is_true
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.params import PathId, path_id
 from describe_it.vocabulary.service import VocabularyService, get_vocabulary_service
 
 router = api_router()
@@ -24,7 +24,7 @@ router = api_router()
 )
 def read_item(
     request: Request,
-    id: str,
+    id: PathId,
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
@@ -55,7 +55,7 @@ def read_item(
 def update_item(
     body: ItemPatch,
     request: Request,
-    id: str,
+    id: PathId,
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
@@ -78,7 +78,7 @@ def update_item(
 )
 def delete_item(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:

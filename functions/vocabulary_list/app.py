@@ -8,8 +8,8 @@ from describe_it.http.deps import principal
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.vocabulary.models import ListDeleted, ListView, ListWrite, QueryBool, is_true
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.models import ListDeleted, ListWithProgress, ListWrite, QueryBool, is_true
+from describe_it.vocabulary.params import PathId, path_id
 from describe_it.vocabulary.service import VocabularyService, get_vocabulary_service
 
 router = api_router()
@@ -18,13 +18,13 @@ router = api_router()
 @router.endpoint(
     "GET",
     "/api/vocabulary/lists/{id}",
-    ListView,
+    ListWithProgress,
     policy(auth="optional", rate_class="read"),
     errors=(404,),
 )
 def read_list(
     request: Request,
-    id: str,
+    id: PathId,
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
@@ -40,14 +40,14 @@ def read_list(
 @router.endpoint(
     "PATCH",
     "/api/vocabulary/lists/{id}",
-    ListView,
+    ListWithProgress,
     policy(auth="required", rate_class="write"),
     errors=(403, 404, 409),
 )
 @router.endpoint(
     "PUT",
     "/api/vocabulary/lists/{id}",
-    ListView,
+    ListWithProgress,
     policy(auth="required", rate_class="write"),
     errors=(403, 404, 409),
     summary="Edit a list (alias of PATCH)",
@@ -55,7 +55,7 @@ def read_list(
 def update_list(
     body: ListWrite,
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
@@ -76,7 +76,7 @@ def update_list(
 )
 def delete_list(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:

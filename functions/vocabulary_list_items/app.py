@@ -10,7 +10,7 @@ from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
 from describe_it.vocabulary.models import ItemWithProgress
-from describe_it.vocabulary.params import ItemQuery, list_item_query, path_id
+from describe_it.vocabulary.params import ItemQuery, PathId, list_item_query, path_id
 from describe_it.vocabulary.service import VocabularyService, get_vocabulary_service
 
 router = api_router()
@@ -26,7 +26,7 @@ router = api_router()
 )
 def read_list_items(
     request: Request,
-    id: str,
+    id: PathId,
     query: ItemQuery = Depends(list_item_query),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),

@@ -11,24 +11,30 @@ from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.vocabulary.models import Category, ListView, ListWrite, QueryBool, is_true
-from describe_it.vocabulary.params import query_text
+from describe_it.vocabulary.models import Category, ListCreate, ListWithProgress, QueryBool, is_true
+from describe_it.vocabulary.params import ORDER, query_text, sort_param, text_param
 from describe_it.vocabulary.service import LIST_SORTS, VocabularyService, get_vocabulary_service, sorting
 
 router = api_router()
 
 
-@router.endpoint("GET", "/api/vocabulary/lists", list[ListView], policy(auth="required", rate_class="read"))
+@router.endpoint(
+    "GET", "/api/vocabulary/lists", list[ListWithProgress], policy(auth="required", rate_class="read")
+)
 def read_lists(
     request: Request,
     scope: Literal["mine", "shared", "public", "all"] = Query("mine"),
-    q: str | None = Query(None, max_length=300, description="Fuzzy name filter"),
+    q: str | None = Query(
+        None, max_length=300, description="Fuzzy name filter", json_schema_extra=text_param(100)
+    ),
     category: Category | None = Query(None),
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
-    sort: str | None = Query(None, max_length=40, description="createdAt | name | totalWords"),
-    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
-    order: str | None = Query(None, max_length=10, description="asc | desc (default desc)"),
-    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+    sort: str | None = Query(None, max_length=40, json_schema_extra=sort_param(tuple(LIST_SORTS))),
+    sort_by: str | None = Query(
+        None, alias="sortBy", max_length=40, json_schema_extra=sort_param(tuple(LIST_SORTS))
+    ),
+    order: str | None = Query(None, max_length=10, json_schema_extra=ORDER),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10, json_schema_extra=ORDER),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
@@ -53,14 +59,14 @@ def read_lists(
 @router.endpoint(
     "POST",
     "/api/vocabulary/lists",
-    ListView,
+    ListWithProgress,
     policy(auth="required", rate_class="write", idempotent=True),
     status=201,
     errors=(409,),
     headers=("Location",),
 )
 def create_list(
-    body: ListWrite,
+    body: ListCreate,
     request: Request,
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),

@@ -88,7 +88,9 @@ def _resolve(node: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
 def _validate(pointer: str, instance: Any, what: str) -> None:
     errors = sorted(_validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
-        shown = "; ".join(f"at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:5])
+        shown = "; ".join(
+            f"at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:5]
+        )
         raise ContractViolation(f"{what} does not match {pointer}: {shown}")
 
 
@@ -121,7 +123,9 @@ def check(method: str, path: str, status: int, headers: dict[str, str], text: st
     if method == "HEAD":
         return
     if media not in content:
-        raise ContractViolation(f"{what}: content type {media or '(none)'} is not one of {', '.join(content)}")
+        raise ContractViolation(
+            f"{what}: content type {media or '(none)'} is not one of {', '.join(content)}"
+        )
     if media == "application/json":
         _validate(f"{base}/content/{_escape(media)}/schema", json.loads(text), what)
 

@@ -14,8 +14,8 @@ Built lazily on the first request for ``/openapi.json`` (never in a Lambda, whic
 from __future__ import annotations
 
 import inspect
-from http import HTTPStatus
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from describe_it.http.envelope import (
@@ -26,6 +26,7 @@ from describe_it.http.envelope import (
     Metadata,
 )
 from describe_it.http.policy import POLICY_KEY, RoutePolicy, policy_of
+from describe_it.models import RULES_KEY
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -136,9 +137,15 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "description": "When that window ends (epoch seconds)",
         "schema": {"type": "integer", "minimum": 0},
     },
-    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}},
+    "Retry-After": {
+        "description": "Seconds to wait before retrying",
+        "schema": {"type": "integer", "minimum": 1},
+    },
     "WWW-Authenticate": {"description": "`Bearer` challenge", "schema": {"type": "string"}},
-    "ETag": {"description": "Version of the resource", "schema": {"type": "string", "pattern": '^"v[0-9]+"$'}},
+    "ETag": {
+        "description": "Version of the resource",
+        "schema": {"type": "string", "pattern": '^"v[0-9]+"$'},
+    },
     "Location": {"description": "Where the resource is (or the redirect goes)", "schema": {"type": "string"}},
     "Cache-Control": {"description": "Caching of this answer", "schema": {"type": "string"}},
     "Idempotent-Replayed": {
@@ -196,21 +203,24 @@ def openapi(app: FastAPI) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
     from fastapi.routing import APIRoute
 
-    document = get_openapi(title=app.title, version=app.version, description=API_DESCRIPTION, routes=app.routes)
+    document = get_openapi(
+        title=app.title, version=app.version, description=API_DESCRIPTION, routes=app.routes
+    )
     routes = {
         (route.path_format, method.lower()): route
         for route in app.state.route_table  # flat (FastAPI nests included routers)
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
     used_tags: set[str] = set()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             route = routes.get((path, method))
             if route is not None:
-                _complete(operation, route, path, method)
+                _complete(operation, route, path, method, document)
                 used_tags.update(operation.get("tags", []))
     _add_components(document)
+    _json_schema_keywords(document)
     document["tags"] = [
         {"name": name, "description": text}
         for name, text in dict.fromkeys((tag, text) for _, tag, text in TAGS)
@@ -220,12 +230,45 @@ def openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
-def _complete(operation: dict[str, Any], route: APIRoute, path: str, method: str) -> None:
+def resolve(node: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with its local ``$ref`` followed."""
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def rules_of(operation: dict[str, Any], document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``x-server-rules`` of an operation's body model and parameters (``describe_it.models.rule``)."""
+    found: list[dict[str, Any]] = []
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if body is not None:
+        found += resolve(body, document).get(RULES_KEY, [])
+    for parameter in operation.get("parameters", []):
+        found += parameter.get("schema", {}).get(RULES_KEY, [])
+    return found
+
+
+def _body_optional_when_nothing_required(operation: dict[str, Any], document: dict[str, Any]) -> None:
+    """An empty body is ``{}`` (``ApiRoute``): where no field is required, the body itself is optional."""
+    body = operation.get("requestBody")
+    schema = (body or {}).get("content", {}).get("application/json", {}).get("schema")
+    if body is not None and schema is not None and not resolve(schema, document).get("required"):
+        body["required"] = False
+
+
+def _complete(
+    operation: dict[str, Any], route: APIRoute, path: str, method: str, document: dict[str, Any]
+) -> None:
     pol = policy_of(route.openapi_extra)
     operation.setdefault("tags", [tag_for(path)])
     summary, body = _docstring(route)
     operation["summary"] = route.summary or summary
-    text = [route.description if route.description != inspect.cleandoc(route.endpoint.__doc__ or "") else body]
+    text = [
+        route.description if route.description != inspect.cleandoc(route.endpoint.__doc__ or "") else body
+    ]
     text += [_policy_sentence(pol)]
     operation["description"] = "\n\n".join(part for part in text if part)
     operation["security"] = SECURITY[pol.auth]
@@ -242,6 +285,14 @@ def _complete(operation: dict[str, Any], route: APIRoute, path: str, method: str
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)  # FastAPI's default; this API answers 400 (spec §1.3)
     reads_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    _body_optional_when_nothing_required(operation, document)
+    rules = rules_of(operation, document)
+    if rules:
+        operation["description"] += (
+            "\n\nAlso checked by the server (not expressible in the schema): "
+            + "; ".join(f"`{r.get('field') or 'body'}`: {r['rule']}" for r in rules)
+            + "."
+        )
     for code in standard_errors(pol, method, reads_input):
         responses.setdefault(str(code), {"description": ERROR_DESCRIPTIONS[code]})
     for status, response in list(responses.items()):
@@ -316,6 +367,33 @@ def _policy_sentence(pol: RoutePolicy) -> str:
     return " ".join(parts)
 
 
+_KEYWORDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "multiple_of": "multipleOf",
+}
+
+
+def _json_schema_keywords(node: Any) -> None:
+    """Pydantic writes a constraint on an ``Annotated`` alias that has its own validator, inside a
+    union, under its Python name (``{"type": "integer", "ge": 1}``); JSON Schema knows it as
+    ``minimum``. Without the rename the bound is silently missing from the document."""
+    if isinstance(node, dict):
+        if "type" in node:
+            for old, new in _KEYWORDS.items():
+                if isinstance(node.get(old), int | float) and not isinstance(node.get(old), bool):
+                    node[new] = node.pop(old)
+        for value in node.values():
+            _json_schema_keywords(value)
+    elif isinstance(node, list):
+        for value in node:
+            _json_schema_keywords(value)
+
+
 def _add_components(document: dict[str, Any]) -> None:
     from pydantic import TypeAdapter
 
@@ -328,7 +406,9 @@ def _add_components(document: dict[str, Any]) -> None:
         schemas.setdefault(name, definition)
     schemas["ErrorEnvelope"] = error_schema
     components["headers"] = {name: _HEADERS[name] for name in sorted(_HEADERS)}
-    components["responses"] = {_error_name(code): _error_response(code) for code in sorted(ERROR_DESCRIPTIONS)}
+    components["responses"] = {
+        _error_name(code): _error_response(code) for code in sorted(ERROR_DESCRIPTIONS)
+    }
     components["securitySchemes"] = {
         "bearer": {
             "type": "http",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar, cast
+from typing import Annotated, Any, Generic, Literal, NotRequired, TypeVar, cast
 
 from pydantic import BaseModel, Field, with_config
 from starlette.requests import Request
 from starlette.responses import Response
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from describe_it.errors import ApiError
 from describe_it.models import format_timestamp
@@ -29,7 +29,9 @@ TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0
 
 T = TypeVar("T")
 UserTier = Literal["guest", "free", "basic", "pro"]
-RequestId = Annotated[str, Field(pattern=REQUEST_ID_PATTERN, examples=["0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d"])]
+RequestId = Annotated[
+    str, Field(pattern=REQUEST_ID_PATTERN, examples=["0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d"])
+]
 Stamp = Annotated[str, Field(pattern=TIMESTAMP_PATTERN, examples=["2026-11-25T10:15:30.123Z"])]
 
 
@@ -88,8 +90,13 @@ class ErrorMetadata(TypedDict):
                     "success": False,
                     "error": "Invalid email address",
                     "code": "VALIDATION_ERROR",
-                    "details": [{"field": "email", "message": "Invalid email address", "code": "invalid_format"}],
-                    "metadata": {"requestId": "0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d", "timestamp": "2026-11-25T10:15:30.123Z"},
+                    "details": [
+                        {"field": "email", "message": "Invalid email address", "code": "invalid_format"}
+                    ],
+                    "metadata": {
+                        "requestId": "0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d",
+                        "timestamp": "2026-11-25T10:15:30.123Z",
+                    },
                 }
             ]
         },

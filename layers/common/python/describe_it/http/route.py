@@ -73,7 +73,7 @@ class ApiRouter(APIRouter):
             path,
             methods=[method],
             status_code=status,
-            response_model=None if data is None else Envelope[data],  # type: ignore[valid-type]
+            response_model=None if data is None else Envelope[data],
             responses=responses or None,
             openapi_extra=pol,
             summary=summary,
