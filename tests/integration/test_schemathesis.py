@@ -7,7 +7,7 @@ stack (PostgreSQL, DynamoDB on moto), and runs its default checks on every answe
 status, content type, headers and body, schema-valid requests accepted, schema-invalid ones refused.
 The run is deterministic (fixed seed, derandomized, no example database) and grows by itself: a route
 that lands later is an operation of the document, so it is tested too. `make test` runs the examples
-and a bounded fuzzing phase; `make contract-full` adds schemathesis's coverage phase.
+and a bounded fuzzing phase; `CONTRACT_FULL=1` adds schemathesis's coverage phase.
 
 Each case comes from a client of its own (a fresh source address) and, where the operation takes a
 token, as a freshly signed-up user (an admin for admin routes), so the per-IP and per-user rate limits
@@ -29,8 +29,8 @@ schemathesis = pytest.importorskip("schemathesis")
 
 SEED = 20261125
 # `make test` runs the documented examples and a bounded fuzzing phase (positive and negative cases):
-# a few hundred cases over every operation. CONTRACT_FULL=1 (`make contract-full`) adds the coverage
-# phase — every boundary and every constraint broken on purpose, some 1,500 cases — and more fuzzing.
+# a few hundred cases over every operation. CONTRACT_FULL=1 adds the coverage
+# phase — every boundary and every constraint broken on purpose — and more fuzzing (much longer).
 FULL = os.environ.get("CONTRACT_FULL") == "1"
 FUZZ_EXAMPLES = 25 if FULL else 6
 _clients = itertools.count(1)
