@@ -1,10 +1,7 @@
 """Deploy-time migrations: the CloudFormation custom resource that bootstraps the database roles and
 applies pending migrations (Create/Update); Delete leaves the database untouched."""
 
-from typing import Any
-
 from describe_it.db.custom_resource import handle
+from describe_it.handler import job_handler
 
-
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, context)
+lambda_handler = job_handler(handle)

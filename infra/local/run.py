@@ -9,15 +9,47 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 from infra.local import stack as local_stack
 from infra.local.functions import http_functions
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEMO_EMAIL = "demo@describe-it.local"
 DEMO_PASSWORD = "demo-password-2026"
 
 
-def build_app() -> object:
+class FlushMetrics:
+    """What Lambda's handler stack does per invocation, done here per request: the metrics it recorded
+    are printed as one EMF document, before the last byte of the response leaves (so a client that has
+    its answer can read them). Requests served at the same time share Powertools' one metric set, so
+    one document may carry another concurrent request's metrics (never in Lambda, which runs one
+    invocation at a time per instance)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from describe_it.observability import flush_metrics
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def flush_then_send(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                flush_metrics()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, flush_then_send)
+        finally:
+            flush_metrics()  # whatever was recorded after the response (nothing, usually)
+
+
+def build_app() -> FastAPI:
     from fastapi.openapi.docs import get_swagger_ui_html
     from starlette.responses import HTMLResponse
     from starlette.staticfiles import StaticFiles
@@ -27,6 +59,7 @@ def build_app() -> object:
 
     routers = [module.router for module in http_functions().values()]
     app = create_app(*routers, docs=True, title="Describe It API (local)")
+    app.add_middleware(FlushMetrics)
     # The interactive docs, with Swagger UI served from the installed package: no CDN, works offline.
     app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
@@ -40,7 +73,32 @@ def build_app() -> object:
             swagger_favicon_url="data:,",
         )
 
+    _serve_demo_images(app)
     return app
+
+
+def _serve_demo_images(app: object) -> None:
+    """``/demo-images/<file>``: the demo catalogue's pictures, for the browser (search results link here).
+
+    Only the files the manifest lists, from the package itself. Describing one never comes back here: the
+    catalogue maps these URLs to the packaged bytes (``describe_it.images.demo.find_by_url``).
+    """
+    from fastapi import FastAPI
+    from starlette.responses import Response
+
+    from describe_it.errors import NotFound
+    from describe_it.images.demo import DISPLAY_PREFIX, by_file
+
+    assert isinstance(app, FastAPI)
+
+    @app.get(DISPLAY_PREFIX + "{name}", include_in_schema=False)
+    def demo_image(name: str) -> Response:
+        image = by_file(name)
+        if image is None:
+            raise NotFound("No such demo image")
+        # Cross-origin: the frontend's dev server (another port, often another site) shows them in <img>.
+        headers = {"Cache-Control": "public, max-age=86400", "Cross-Origin-Resource-Policy": "cross-origin"}
+        return Response(image.data, media_type=image.content_type, headers=headers)
 
 
 def main() -> int:
@@ -71,7 +129,7 @@ def main() -> int:
         flush=True,
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)  # type: ignore[arg-type]
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
     finally:
         local_stack.unpublish()
         running.stop()

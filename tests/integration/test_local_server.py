@@ -35,3 +35,33 @@ def test_a_route_through_the_dev_server(client):
     reply = client.get("/api/health")
     assert reply.status_code == 200 and reply.json()["data"]["status"] == "ok"
     assert client.get("/api/nowhere").json()["code"] == "NOT_FOUND"
+
+
+def test_demo_images_are_served_to_the_browser(client):
+    from describe_it.images.demo import load_demo_images
+
+    beach = load_demo_images()[0]
+    reply = client.get(f"/demo-images/{beach.file}")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "image/jpeg"
+    assert reply.content == beach.data
+    assert reply.headers["cross-origin-resource-policy"] == "cross-origin"  # shown by another origin's <img>
+    assert client.get("/demo-images/manifest.json").status_code == 404  # the manifest's files only
+    assert client.get("/demo-images/__init__.py").status_code == 404
+
+
+@pytest.mark.usefixtures("clean")
+def test_search_pick_describe_works_offline(client, settings_env):
+    """The demo flow of `make run`: a search without a key, a picked image shown and made ready for the
+    model, with no network and no fetch."""
+    from describe_it.images.catalogue import get_image_catalogue
+
+    settings_env(UNSPLASH_ACCESS_KEY=None)
+    found = client.get("/api/images/search", params={"query": "barco"}).json()["data"]
+    assert found["source"] == "demo"
+    picked = found["images"][0]["urls"]["regular"]
+    path = picked.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).status_code == 200
+    resolved = get_image_catalogue().resolve_image(image_url=picked)
+    assert resolved.media_type == "image/jpeg"
+    assert resolved.s3_key.startswith("images/")

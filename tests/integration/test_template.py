@@ -43,15 +43,18 @@ EXPECTED_PATHS: dict[str, set[str]] = {
     "settings_sync": {"/api/settings/sync"},
     "settings_apikeys": {"/api/settings/apikeys"},
     "settings_apikeys_validate": {"/api/settings/apikeys/validate"},
+    "images_search": {"/api/images/search", "/api/images/search-edge"},
+    "images_proxy": {"/api/images/proxy"},
     "fallback": {"$default"},
     "migrate": set(),
     "email_sender": set(),
+    "describe_language": set(),
 }
 PENDING = {"settings", "settings_sync", "settings_apikeys", "settings_apikeys_validate"}
 
 # Database role per function (schema.md §1): auth routes and the e-mail sender use describeit_auth,
-# admin routes describeit_admin, every other data route describeit_app; these two touch no database.
-NO_DATABASE = {"health", "fallback"}
+# admin routes describeit_admin, every other data route describeit_app; these touch no database.
+NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
 AUTH_ROLE_FUNCTIONS = {"email_sender"}
 ADMIN_PATHS = {
     "/api/analytics/dashboard",
@@ -196,12 +199,31 @@ def test_http_functions_stop_before_the_gateway_does(name: str):
 # --- database roles and secrets -----------------------------------------------------------------------
 
 
+def _policies(props: dict[str, Any]) -> list[Any]:
+    """The function's policies, with both branches of a conditional one (``!If``)."""
+    found: list[Any] = []
+    for policy in props.get("Policies") or []:
+        if isinstance(policy, dict) and "Fn::If" in policy:
+            found += [branch for branch in policy["Fn::If"][1:] if branch != {"Ref": "AWS::NoValue"}]
+        else:
+            found.append(policy)
+    return found
+
+
 def _secret_policies(props: dict[str, Any]) -> list[Any]:
     return [
         p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
-        for p in props.get("Policies") or []
+        for p in _policies(props)
         if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p
     ]
+
+
+def _layers(props: dict[str, Any]) -> list[Any]:
+    return [*GLOBAL_FUNCTION.get("Layers", []), *(props.get("Layers") or [])]
+
+
+# The server's Anthropic key: readable only by the functions that call Claude (the AI layer's).
+ANTHROPIC_SECRET = {"Ref": "AnthropicApiKeySecretArn"}
 
 
 @pytest.mark.parametrize("name", sorted(set(TEMPLATE_FUNCTIONS) - {"migrate"}))
@@ -211,10 +233,14 @@ def test_function_gets_only_its_database_role(name: str):
     role = expected_role(name, http_paths(props))
     secret_vars = {var for var in ROLE_SECRET_ENV.values() if var in env}
     readable = _secret_policies(props)
+    if {"Ref": "AiLayer"} in _layers(props):
+        readable = [arn for arn in readable if arn != ANTHROPIC_SECRET]
     if role is None:
         assert not secret_vars
         assert "VpcConfig" not in props, f"{name} uses no database and belongs outside the VPC"
-        assert readable == []
+        # At most the public key set, for a route that verifies tokens.
+        expected = [{"Ref": "JwtPublicKeysSecret"}] if "JWT_PUBLIC_KEYS_SECRET_ARN" in env else []
+        assert readable == expected
         return
     secret = {"app": "AppDbSecret", "auth": "AuthDbSecret", "admin": "AdminDbSecret"}[role]
     assert secret_vars == {ROLE_SECRET_ENV[role]}
@@ -280,6 +306,51 @@ def test_every_function_uses_the_common_layer_built_by_its_makefile():
     makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
     assert "build-CommonLayer:" in makefile
     assert (ROOT / layer["Properties"]["ContentUri"] / "python" / "describe_it" / "__init__.py").exists()
+
+
+# The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
+AI_FUNCTIONS = {"describe_language", "images_proxy"}
+
+
+def test_anthropic_is_packaged_only_in_the_ai_layer():
+    common = (ROOT / "layers/common/requirements.txt").read_text()
+    ai = (ROOT / "layers/ai/requirements.txt").read_text()
+    assert "anthropic" not in common.lower()
+    assert any(line.startswith("anthropic==") for line in ai.splitlines())
+    layer = RESOURCES["AiLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/ai/"
+    assert {"Ref": "AiLayer"} not in GLOBAL_FUNCTION.get("Layers", [])
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_FUNCTIONS))
+def test_only_ai_functions_carry_the_ai_layer_and_the_anthropic_secret(name: str):
+    _, props = TEMPLATE_FUNCTIONS[name]
+    has_layer = {"Ref": "AiLayer"} in _layers(props)
+    assert has_layer == (name in AI_FUNCTIONS)
+    if not has_layer:
+        assert ANTHROPIC_SECRET not in _secret_policies(props)
+        assert "ANTHROPIC_API_KEY_SECRET_ARN" not in environment(props)
+
+
+def test_the_describe_task_reads_only_normalised_images_and_the_workflow_invokes_it():
+    _, props = TEMPLATE_FUNCTIONS["describe_language"]
+    statements = [
+        statement
+        for policy in _policies(props)
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+    ]
+    s3 = [s for s in statements if "s3:GetObject" in str(s.get("Action"))]
+    assert [s["Resource"] for s in s3] == [{"Fn::Sub": "${ExportsBucket.Arn}/tmp/images/*"}]
+    assert {"KMSDecryptPolicy": {"KeyId": {"Ref": "UserKeysKey"}}} in _policies(props)
+    assert props["Timeout"] >= 120  # the asynchronous path's 120 s per branch
+    machine = RESOURCES["DescribeStateMachine"]["Properties"]
+    assert machine["Type"] == "EXPRESS"
+    assert machine["DefinitionUri"] == "infra/statemachines/describe.asl.json"
+    assert machine["DefinitionSubstitutions"] == {
+        "DescribeLanguageFunctionArn": {"Fn::GetAtt": "DescribeLanguageFunction.Arn"}
+    }
+    assert machine["Logging"]["IncludeExecutionData"] is False  # the input holds the sealed key
 
 
 # --- sample events ------------------------------------------------------------------------------------

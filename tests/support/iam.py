@@ -346,6 +346,15 @@ def _sam_policy(policy: Any, source: str, resources: dict[str, Any]) -> list[Gra
         return _statements(target["Properties"]["PolicyDocument"], f"{source} ({policy['Ref']})")
     if "Statement" in policy:
         return _statements(policy, f"{source} (inline statement)")
+    if set(policy) == {"Fn::If"}:
+        # A conditional policy: either branch may be what is deployed; ``AWS::NoValue`` grants nothing.
+        _condition, *branches = policy["Fn::If"]
+        return [
+            grant
+            for branch in branches
+            if branch != {"Ref": "AWS::NoValue"}
+            for grant in _sam_policy(branch, source, resources)
+        ]
     if len(policy) == 1:
         name, parameters = next(iter(policy.items()))
         template = sam_policy_templates().get(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ def http_event(
     headers: dict[str, str] | None = None,
     query: str = "",
     source_ip: str = "203.0.113.10",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given."""
+    """An HTTP API payload-2.0 event. ``body`` is sent as JSON; ``raw_body`` as given. Each event has
+    its own gateway request id unless ``request_id`` is given, as every API Gateway request does."""
     out_headers = {
         "host": "api.example.com",
         "user-agent": "pytest",
@@ -59,7 +62,7 @@ def http_event(
                 "sourceIp": source_ip,
                 "userAgent": "pytest",
             },
-            "requestId": "gw-request-id",
+            "requestId": request_id or f"gw-{uuid.uuid4()}",
             "routeKey": "$default",
             "stage": "$default",
             "time": "25/Nov/2026:10:00:00 +0000",

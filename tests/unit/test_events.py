@@ -65,6 +65,8 @@ def kind(event: dict[str, Any]) -> str:
         return "eventbridge"
     if event == {}:
         return "direct"  # an async Invoke with an empty payload (the e-mail sender's post-commit kick)
+    if {"imageRef", "language", "deadline", "generationId"} <= set(event):
+        return "describe-task"  # what the describe workflow's Lambda task passes (infra/statemachines)
     return "unknown"
 
 
@@ -80,9 +82,22 @@ def test_there_are_sample_events():
 def test_event_is_a_known_payload(path: Path):
     event = load(path)
     assert isinstance(event, dict)
-    assert kind(event) != "unknown", f"{_id(path)} is not an HTTP API, CloudFormation or EventBridge event"
+    assert kind(event) != "unknown", (
+        f"{_id(path)} is not an HTTP API, CloudFormation, EventBridge or workflow task event"
+    )
     if kind(event) == "direct":
         assert path.parent.name == "email_sender"
+    if kind(event) == "describe-task":
+        assert path.parent.name == "describe_language"
+
+
+@pytest.mark.parametrize("path", files_of("describe-task"), ids=_id)
+def test_describe_task_event_is_valid_task_input(path: Path):
+    from describe_it.ai.describe_task import TaskInput
+
+    task = TaskInput.model_validate(load(path))
+    assert task.image_ref.key.startswith("tmp/images/")
+    assert task.encrypted_key is None  # a sample never carries a key, even sealed
 
 
 @pytest.mark.parametrize("path", files_of("http"), ids=_id)

@@ -87,6 +87,7 @@ AWS_CALLS: dict[str, Calls] = {
     # Large idempotent responses (runtime/idempotency.py); only functions with an idempotent route store them.
     "describe_it.runtime.blobs": calls("s3:PutObject", "s3:GetObject", settings=("EXPORT_BUCKET",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
+    "describe_it.images.quota": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),
     "describe_it.db.migrate": calls(
         "secretsmanager:GetSecretValue", settings=("DB_MASTER_SECRET_ARN", *DB_SECRETS)
@@ -103,6 +104,10 @@ AWS_CALLS: dict[str, Calls] = {
     ),
     "describe_it.email.outbox": calls("lambda:InvokeFunction", settings=("EMAIL_SENDER_FUNCTION",)),
     "describe_it.email.sender": calls("ses:SendEmail", settings=("EMAIL_SENDER=ses",)),
+    # The server's token budget for Claude (ai/budget.py): reserve, read, settle.
+    "describe_it.ai.budget": calls("dynamodb:UpdateItem", "dynamodb:GetItem", settings=STATE_TABLE),
+    # The server's Anthropic key, only when the stack is given its secret.
+    "describe_it.ai.keys": calls("secretsmanager:GetSecretValue", settings=("ANTHROPIC_API_KEY_SECRET_ARN",)),
 }
 
 # The one place where a module builds clients for everyone (``client(service)``): not a caller itself.
@@ -127,6 +132,15 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "settings_apikeys_validate": {
         "kms:GenerateDataKey": "validate only decrypts a stored key (ApiKeysService.validate); "
         "saving keys is PUT /api/settings/apikeys",
+    },
+    "describe_language": {
+        "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
+        "unseal → decrypt); sealing happens in the generation route",
+    },
+    "images_search": {
+        "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",
+        "ssm:GetParameter": "api_base_url is read only to build demo image URLs, and the demo catalogue "
+        "answers in the local stage only (ImageSearchService._demo_mode)",
     },
 }
 

@@ -20,7 +20,7 @@ from infra.local.functions import names
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BUDGET = 700  # modules, third-party included
 BUDGETS: dict[str, int] = {}
-NO_DATABASE = {"health", "fallback"}
+NO_DATABASE = {"health", "fallback", "describe_language", "images_proxy"}
 # Heavy or sensitive packages and who may import them at import time.
 FORBIDDEN = {
     "anthropic": set(),  # only the generation functions (none of them import it at module level either)

@@ -191,13 +191,24 @@ def _template_functions() -> dict[str, dict[str, object]]:
     from infra.local.cfn import load_template
 
     template = load_template()
+    defaults = {name: p["Default"] for name, p in template.get("Parameters", {}).items() if "Default" in p}
     shared = template["Globals"]["Function"]["Environment"]["Variables"]
     found = {}
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::Serverless::Function":
             own = (resource["Properties"].get("Environment") or {}).get("Variables", {})
-            found[logical_id] = {**shared, **own}
+            found[logical_id] = {
+                name: _as_deployed(value, defaults) for name, value in {**shared, **own}.items()
+            }
     return found
+
+
+def _as_deployed(value: object, defaults: dict[str, object]) -> object:
+    """A parameter's default stands for its ``!Ref`` (a number must still parse); other computed values
+    stay as they are and become placeholders below."""
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in defaults:
+        return str(defaults[value["Ref"]])
+    return value
 
 
 @pytest.mark.parametrize(("logical_id", "variables"), sorted(_template_functions().items()))

@@ -30,7 +30,7 @@ def transformed(template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> di
     template = copy.deepcopy(template)
     for resource in template["Resources"].values():  # what `sam package` leaves: S3 locations
         props = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri"):
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
             if key in props:
                 props[key] = "s3://bucket/artifact.zip"
     return transform(template, {}, _NoManagedPolicies())

@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from describe_it.db.migrate import discover
 from infra.local.stack import Stack
-from tests.support.lambda_invoke import load_function
+from tests.support.lambda_invoke import LambdaContext, load_function
 
 
 class Recorder:
@@ -142,7 +142,7 @@ def handler(deployed_settings: str) -> Callable[..., Any]:
 def test_create_migrates_and_answers_success(
     handler: Callable[..., Any], deployed_settings: str, recorder: Recorder
 ) -> None:
-    handler(_event("Create", recorder.url), None)
+    handler(_event("Create", recorder.url), LambdaContext())
 
     [answer] = recorder.requests
     assert answer["path"] == "/cfn-response?signature=x"
@@ -157,7 +157,7 @@ def test_create_migrates_and_answers_success(
     assert {"users", "vocabulary_items", "schema_migrations"} <= _tables(deployed_settings)
     _assert_tokens_verify_with_the_public_secret(kid)
 
-    handler(_event("Update", recorder.url), None)
+    handler(_event("Update", recorder.url), LambdaContext())
     assert recorder.requests[1]["body"]["Status"] == "SUCCESS"
     assert recorder.requests[1]["body"]["Data"] == {"Applied": "", "SigningKeyCreated": ""}  # keys kept
 
@@ -185,12 +185,12 @@ def test_delete_answers_success_and_leaves_the_database_alone(
     recorder: Recorder,
     settings_env: Callable[..., None],
 ) -> None:
-    handler(_event("Create", recorder.url), None)
+    handler(_event("Create", recorder.url), LambdaContext())
     settings_env(
         DB_MASTER_SECRET_ARN="arn:aws:secretsmanager:us-east-1:123456789012:secret:gone"
     )  # unreachable
 
-    handler(_event("Delete", recorder.url), None)
+    handler(_event("Delete", recorder.url), LambdaContext())
 
     body = recorder.requests[-1]["body"]
     assert (body["Status"], body["PhysicalResourceId"]) == ("SUCCESS", "describeit-migrations")
@@ -209,7 +209,7 @@ def test_failures_are_reported_to_cloudformation(
     )
     settings_env(DB_MASTER_SECRET_ARN=wrong)
 
-    handler(_event("Create", recorder.url), None)
+    handler(_event("Create", recorder.url), LambdaContext())
 
     body = recorder.requests[-1]["body"]
     assert body["Status"] == "FAILED"

@@ -1,4 +1,5 @@
-"""Demo data: idempotent, public lists visible to guests through the app role, a working demo account."""
+"""Demo data: idempotent, public lists visible to guests through the app role, a working demo account, the
+demo image catalogue with its bytes in the bucket."""
 
 from __future__ import annotations
 
@@ -88,15 +89,48 @@ def test_without_the_demo_user_only_shared_content_is_seeded(db: Stack) -> None:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
 
 
-def test_catalogue_image_ids_derive_from_the_url_hash(db: Stack) -> None:
+def test_the_demo_catalogue_is_seeded_with_its_bytes_in_the_bucket(db: Stack) -> None:
+    from describe_it.images.catalogue import kept_key
+    from describe_it.runtime.blobs import BlobStore
+
     seed.seed(db.admin_dsn())
     with psycopg.connect(db.admin_dsn()) as conn:
-        rows = conn.execute("SELECT id, source_hash, url FROM images").fetchall()
+        rows = conn.execute(
+            "SELECT id, source_hash, url, alt_description, stored_sha256, stored_width FROM images"
+        ).fetchall()
     assert len(rows) == 12
-    for image_id, source_hash, url in rows:
+    for image_id, source_hash, url, alt, stored_sha256, stored_width in rows:
         assert bytes(source_hash) == hashlib.sha256(url.encode()).digest()
         assert image_id == image_id_for_hash(bytes(source_hash))
-        assert url.startswith("https://images.unsplash.com/photo-")
+        assert url.startswith("https://demo-images.describe-it.invalid/")
+        assert alt and stored_width == 800
+        kept = BlobStore().get(kept_key(bytes(stored_sha256).hex()))
+        assert hashlib.sha256(kept).digest() == bytes(stored_sha256)  # the row names exactly these bytes
+
+
+def test_a_seeded_demo_image_is_described_without_decoding_it_again(db: Stack) -> None:
+    from describe_it.images.catalogue import ImageCatalogue
+    from describe_it.images.demo import display_url, load_demo_images
+    from describe_it.runtime.blobs import BlobStore
+    from describe_it.settings import get_settings
+
+    seed.seed(db.admin_dsn())
+    catalogue = ImageCatalogue(get_settings(), fetcher=_no_fetch, store=BlobStore)
+    cat = next(image for image in load_demo_images() if image.id == "demo-black-cat")
+    resolved = catalogue.resolve_image(image_url=display_url(cat, get_settings().api_base_url))
+    assert resolved.fetched is False
+    assert resolved.s3_key.startswith("images/")
+
+
+def _no_fetch() -> Any:
+    raise AssertionError("demo images are never fetched")
+
+
+def test_without_demo_images_no_image_is_seeded(db: Stack) -> None:
+    counts = seed.seed(db.admin_dsn(), demo_images=False)
+    assert counts["images"] == 0
+    with psycopg.connect(db.admin_dsn()) as conn:
+        assert conn.execute("SELECT count(*) FROM images").fetchone() == (0,)
 
 
 def test_image_ids_never_change() -> None:

@@ -1,4 +1,5 @@
-"""The fetcher against a real HTTPS server on loopback, with test doubles only at the true edges.
+"""The image tests: the fetcher against a real HTTPS server on loopback, the search route against a fake
+Unsplash, with test doubles only at the true edges.
 
 The resolver is a fake (DNS is an external edge); the address policy allows exactly the server's
 address, and refuses every other one — public addresses included, so nothing can leave the machine;
@@ -20,6 +21,7 @@ from describe_it.images.addresses import AddressClass, IPAddress, classify
 from describe_it.images.fetcher import ImageFetcher
 from tests.integration.images import https_server
 from tests.integration.images.https_server import ImageServer
+from tests.integration.settings.conftest import captured_logs  # noqa: F401  (a shared fixture)
 
 SERVER_ADDRESS = ipaddress.ip_address("127.0.0.1")
 
@@ -90,3 +92,72 @@ def make_fetcher(host: ImageServer) -> Callable[..., ImageFetcher]:
         )
 
     return make
+
+
+# --- the image routes: a fake Unsplash, service wiring with a test clock ---------------------------------
+
+
+@pytest.fixture
+def fake_unsplash(settings_env: Callable[..., None]) -> Iterator[Any]:
+    """The fake Unsplash API (tests/support/fake_unsplash.py), the server key and base URL pointing at it."""
+    from describe_it.runtime.circuit import get_circuit_breaker
+    from tests.support.fake_unsplash import FakeUnsplash
+    from tests.support.log_scan import register_secret
+
+    get_circuit_breaker.cache_clear()
+    with FakeUnsplash() as fake:
+        register_secret("unsplash server key", fake.api_key)
+        settings_env(UNSPLASH_BASE_URL=fake.base_url, UNSPLASH_ACCESS_KEY=fake.api_key)
+        yield fake
+    get_circuit_breaker.cache_clear()
+
+
+class Clock:
+    """Wall-clock seconds that a test moves by hand (the cache's freshness and the quota's pause)."""
+
+    def __init__(self, now: float = 1_900_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def search_service(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``search_service(clock=…, timeout_s=…, settings=…)``: the search route served by a service built
+    like production's, but with its own cache, quota tracker and breaker on ``clock``."""
+    from describe_it.images import search
+    from infra.local.functions import load_function
+
+    app = load_function("images_search").app
+
+    def install(
+        clock: Clock | None = None, timeout_s: float | None = None, settings: Any = None
+    ) -> search.ImageSearchService:
+        from describe_it.apikeys.service import resolve_user_key
+        from describe_it.images.catalogue import get_image_catalogue
+        from describe_it.images.quota import QuotaTracker
+        from describe_it.images.unsplash import SEARCH_TIMEOUT_S, UnsplashClient
+        from describe_it.runtime.cache import TwoTierCache
+        from describe_it.runtime.circuit import CircuitBreaker
+        from describe_it.settings import get_settings
+
+        tick = clock or Clock()
+        config = settings or get_settings()
+        service = search.ImageSearchService(
+            config,
+            cache=TwoTierCache(clock=tick),
+            unsplash=UnsplashClient(config.unsplash_base_url, timeout_s=timeout_s or SEARCH_TIMEOUT_S),
+            quota=QuotaTracker(clock=tick),
+            breaker=CircuitBreaker("unsplash", clock=tick),
+            catalogue=get_image_catalogue(),
+            user_key=lambda user_id: resolve_user_key(user_id, "unsplash"),
+        )
+        app.dependency_overrides[search.get_image_search_service] = lambda: service
+        return service
+
+    yield install
+    app.dependency_overrides.clear()

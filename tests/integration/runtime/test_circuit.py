@@ -163,3 +163,60 @@ def test_without_dynamodb_the_breaker_lets_calls_through(switch: Switch, clock: 
     b.before_call()
     b.record_failure()  # logged, not raised
     b.record_success()
+
+
+# --- neutral outcomes (a rejected user key, a client error): not counted, and a trial is released ---
+
+
+def test_neutral_outcomes_are_not_counted(dynamodb: Any, clock: FakeClock) -> None:
+    """Counted as failures they would open it early; counted as calls, ten failures of 30 would not."""
+    b = breaker(lambda: dynamodb, clock)
+    for _ in range(20):
+        b.before_call()
+        b.record_neutral()
+    calls(b, "f" * 9)
+    assert b.state() == "closed"  # nine counted calls: too few to judge
+    calls(b, "f")
+    assert b.state() == "open"
+
+
+def test_five_failures_among_many_neutral_calls_open_it(dynamodb: Any, clock: FakeClock) -> None:
+    b = breaker(lambda: dynamodb, clock)
+    calls(b, "sssss")
+    for _ in range(20):
+        b.before_call()
+        b.record_neutral()
+    calls(b, "fffff")
+    assert b.state() == "open"
+
+
+def test_a_trial_that_ends_neutral_is_released_for_the_next_caller(dynamodb: Any, clock: FakeClock) -> None:
+    first, second = breaker(lambda: dynamodb, clock), breaker(lambda: dynamodb, clock)
+    open_circuit(first)
+    clock.advance(30)
+    first.before_call()  # claims the trial...
+    with pytest.raises(ServiceUnavailable):
+        second.before_call()
+    first.record_neutral()  # ...which says nothing about the provider (the user's key was rejected)
+
+    assert first.state() == "half_open"  # not closed: nothing proved the provider well
+    second.before_call()  # the next caller gets the trial at once, not after the claim expires
+    second.record_success()
+    assert first.state() == "closed"
+
+
+def test_a_neutral_outcome_after_the_claim_was_taken_over_changes_nothing(
+    dynamodb: Any, clock: FakeClock
+) -> None:
+    slow, other, third = (breaker(lambda: dynamodb, clock) for _ in range(3))
+    open_circuit(slow)
+    clock.advance(30)
+    slow.before_call()  # claims the trial, then takes longer than the claim lasts
+    clock.advance(30)
+    other.before_call()  # the expired claim is taken over
+    slow.record_neutral()  # must not release the other caller's trial
+
+    with pytest.raises(ServiceUnavailable):
+        third.before_call()
+    other.record_success()
+    assert third.state() == "closed"

@@ -34,6 +34,7 @@ _UNSAFE = re.compile(
 _WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 _VISIBLE = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 _INNER = r"[^\x00-\x08\x0b-\x1f\x7f]"
+WHITESPACE = _WS  # a character class: what ``str.strip`` removes
 TEXT_PATTERN = rf"^{_WS}*(?:{_VISIBLE}(?:{_INNER}*{_VISIBLE})?)?{_WS}*$"
 NONBLANK_PATTERN = rf"^{_WS}*{_VISIBLE}(?:{_INNER}*{_VISIBLE})?{_WS}*$"
 UNSAFE_NOTE = (

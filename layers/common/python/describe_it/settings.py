@@ -93,14 +93,22 @@ class Settings(BaseSettings):
     email_from: str = "Describe It <no-reply@describe-it.local>"
     email_sender_function: str | None = None  # the email_sender Lambda, invoked after a commit
 
-    # Providers (configuration only; the AI and image routes come later)
+    # Providers
     anthropic_api_key: SecretStr | None = None
+    # AWS: the server's Anthropic key in Secrets Manager (read on first use; plain text or {"apiKey": …}).
+    anthropic_api_key_secret_arn: str | None = None
+    anthropic_model: str = "claude-sonnet-4-6"  # a current Sonnet (the SDK warns about deprecated ones)
     unsplash_access_key: SecretStr | None = None
-    ai_daily_token_budget: int = 2_000_000  # server-key tokens per UTC day (0 = no budget)
+    ai_daily_token_budget: int = 2_000_000  # server-key tokens per UTC day (0 = no budget enforced)
     # Hourly AI request limits per tier (JSON); the seed values of spec §2.3 when unset.
     ai_hourly_limits: dict[str, dict[str, int]] = {
         "ai-describe": {"guest": 5, "free": 10, "basic": 50, "pro": 500},
         "ai-text": {"guest": 20, "free": 60, "basic": 300, "pro": 3000},
+    }
+    # Per-user (guest: per IP) requests per UTC day and AI class (JSON), charged with the hourly class.
+    ai_daily_limits: dict[str, dict[str, int]] = {
+        "ai-describe": {"guest": 20, "free": 40, "basic": 200, "pro": 2000},
+        "ai-text": {"guest": 100, "free": 240, "basic": 1200, "pro": 12000},
     }
     demo_mode: bool = False
     # Image fetches (spec §9.3): when set, only these hosts ("*.example.com" for subdomains) are fetched.

@@ -1,11 +1,13 @@
-"""Demo data: public system vocabulary lists, a small image catalogue and (locally) a demo account.
+"""Demo data: public system vocabulary lists and, locally, the demo image catalogue and a demo account.
 
 An operator step, not a request: it connects with the admin DSN and writes as ``describeit_owner``,
 in one transaction. Idempotent: rows are found by their natural keys (list name, item text, image
 hash, e-mail) and existing rows are left exactly as they are, so a second run changes nothing.
 
-CLI: ``python -m describe_it.db.seed [--demo-user | --no-demo-user]`` (the demo account is created by
-default only when ``STAGE=local``: its password is public).
+CLI: ``python -m describe_it.db.seed [--demo-user | --no-demo-user] [--demo-images | --no-demo-images]``
+(both only when ``STAGE=local`` by default: the account's password is public, and the demo images are
+the stand-in for Unsplash when the local stack has no key; AWS has no demo data). The demo images' bytes
+go to the stack bucket (``EXPORT_BUCKET``), so search → pick → describe works with no network.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import argparse
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from describe_it.images_ids import image_id_for_hash, source_hash_for_url
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from psycopg import Connection
+
+    from describe_it.runtime.blobs import BlobStore
 
 DEMO_EMAIL = "demo@describe-it.local"
 DEMO_PASSWORD = "demo-password-2026"  # local demo only; never seeded in AWS unless asked for
@@ -175,67 +178,77 @@ estrella | noun | la f | star | Esta noche se ven muchas estrellas. | You can se
 
 
 @dataclass(frozen=True)
-class CatalogueImage:
-    photo: str  # the Unsplash photo path segment
+class DemoRow:
+    """A demo image as its catalogue row, with its normalised JPEG (already in the bucket)."""
+
+    id: UUID
+    source_hash: bytes
+    url: str
+    alt_description: str
+    description: str
     width: int
     height: int
     color: str
-    alt: str
-    description: str
-
-    @property
-    def url(self) -> str:
-        return f"https://images.unsplash.com/{self.photo}?w=1080&q=80"
-
-    @property
-    def thumbnail_url(self) -> str:
-        return f"https://images.unsplash.com/{self.photo}?w=400&q=80"
+    photographer_name: str
+    stored_sha256: bytes
+    stored_width: int
+    stored_height: int
 
 
-def _images(table: str) -> tuple[CatalogueImage, ...]:
-    """One image per line: ``photo | WIDTHxHEIGHT | #color | alt text | description``."""
-    images = []
-    for line in table.strip().splitlines():
-        photo, size, color, alt, description = (part.strip() for part in line.split("|"))
-        width, height = (int(n) for n in size.split("x"))
-        images.append(CatalogueImage(photo, width, height, color, alt, description))
-    return tuple(images)
+def store_demo_images(store: BlobStore | None = None) -> list[DemoRow]:
+    """Put the normalised demo images into the stack bucket (``images/<sha256>.jpg``) and describe their
+    rows. The objects first: a row must never name bytes that are not there. Run on every seed, because
+    the local S3 is in memory and forgets them when the stack stops, while the database remembers."""
+    from describe_it.images.catalogue import kept_key
+    from describe_it.images.demo import identity_url, load_demo_images
+    from describe_it.images.normalize import SourceImage, normalize_for_model
+    from describe_it.runtime.blobs import BlobStore
+
+    bucket = store or BlobStore()
+    rows = []
+    for image in load_demo_images():
+        normalized = normalize_for_model(SourceImage(image.data, "image/jpeg"))
+        bucket.put(kept_key(normalized.sha256), normalized.data)
+        url = identity_url(image)
+        source_hash = source_hash_for_url(url)
+        rows.append(
+            DemoRow(
+                id=image_id_for_hash(source_hash),
+                source_hash=source_hash,
+                url=url,
+                alt_description=image.alt_en,
+                description=image.description_en,
+                width=image.width,
+                height=image.height,
+                color=image.color,
+                photographer_name=image.photographer,
+                stored_sha256=bytes.fromhex(normalized.sha256),
+                stored_width=normalized.width,
+                stored_height=normalized.height,
+            )
+        )
+    return rows
 
 
-# The local image catalogue (stands in for Unsplash search when no key is configured).
-IMAGES = _images("""
-photo-1506744038136-46273834b3fb | 1080x720 | #3a5a73 | mountain lake at sunrise | A calm lake reflecting mountains and pine trees at dawn.
-photo-1501785888041-af3ef285b470 | 1080x720 | #4c6b5a | lake between green mountains | A turquoise lake between steep green mountains.
-photo-1469474968028-56623f02e42e | 1080x720 | #8c7340 | sunlight over a valley | Sunbeams over a green valley with a forest and hills.
-photo-1441974231531-c6227db76b6e | 1080x720 | #2f4a26 | path through a forest | A narrow path through a sunlit forest of tall trees.
-photo-1507525428034-b723cf961d3e | 1080x720 | #4aa3c0 | tropical beach | Waves reaching a sandy beach with clear turquoise water.
-photo-1504674900247-0877df9cc836 | 1080x720 | #6b3f26 | plate of grilled food | Grilled meat and vegetables on a plate on a wooden table.
-photo-1498837167922-ddd27525d352 | 1080x720 | #8a6d3b | fresh vegetables and fruit | Vegetables, fruit and bread on a kitchen table.
-photo-1513694203232-719a280e022f | 1080x720 | #d9d4cc | bright living room | A living room with a sofa, cushions, plants and a big window.
-photo-1484154218962-a197022b5858 | 1080x720 | #e6e2dc | white kitchen | A clean white kitchen with a table, chairs and hanging lamps.
-photo-1517849845537-4d257902454a | 1080x1350 | #c9b79c | dog looking at the camera | A small dog with big ears looking at the camera.
-photo-1514888286974-6c03e2ca1dba | 1080x720 | #9a948c | cat resting | A grey cat lying on a bed and looking up.
-photo-1449824913935-59a10b8d2000 | 1080x720 | #3b3f4a | city street at dusk | A busy city street with tall buildings and lights at dusk.
-""")
-
-
-def _ensure_images(conn: Connection[Any]) -> list[UUID]:
-    ids = []
-    for image in IMAGES:
-        source_hash = source_hash_for_url(image.url)
-        image_id = image_id_for_hash(source_hash)
-        conn.execute(
+def _ensure_images(conn: Connection[Any], rows: list[DemoRow]) -> list[UUID]:
+    # Provider data: the seed may correct what it stored itself (a re-encoded JPEG after a Pillow upgrade).
+    conn.execute("SELECT set_config('app.image_source', 'provider', true)")
+    with conn.cursor() as cur:
+        cur.executemany(
             """
-            INSERT INTO images (id, source_hash, source_type, url, thumbnail_url, alt_description,
-                                description, width, height, color)
-            VALUES (%s, %s, 'url', %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT DO NOTHING
+            INSERT INTO images AS i (id, source_hash, source_type, url, alt_description, description, width,
+                                     height, color, photographer_name, stored_sha256, stored_width,
+                                     stored_height)
+            VALUES (%s, %s, 'url', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (source_hash) DO UPDATE
+               SET stored_sha256 = EXCLUDED.stored_sha256, stored_width = EXCLUDED.stored_width,
+                   stored_height = EXCLUDED.stored_height
+             WHERE i.stored_sha256 IS DISTINCT FROM EXCLUDED.stored_sha256
             """,
-            [image_id, source_hash, image.url, image.thumbnail_url, image.alt, image.description,
-             image.width, image.height, image.color],
+            [(r.id, r.source_hash, r.url, r.alt_description, r.description, r.width, r.height, r.color,
+              r.photographer_name, r.stored_sha256, r.stored_width, r.stored_height) for r in rows],
         )  # fmt: skip
-        ids.append(image_id)
-    return ids
+    return [r.id for r in rows]
 
 
 def _ensure_list(conn: Connection[Any], owner_id: UUID | None, vocabulary: VocabularyList) -> UUID:
@@ -293,16 +306,19 @@ def _count(conn: Connection[Any], query: str, params: list[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def seed(admin_dsn: str, *, demo_user: bool = True) -> dict[str, int]:
+def seed(
+    admin_dsn: str, *, demo_user: bool = True, demo_images: bool = True, store: BlobStore | None = None
+) -> dict[str, int]:
     """Insert whatever demo data is missing; returns how many seeded rows exist (same on every run)."""
     import psycopg
 
     names = [v.name for v in SYSTEM_LISTS]
+    demo_rows = store_demo_images(store) if demo_images else []
     connect = psycopg.connect(admin_dsn, connect_timeout=10, application_name="describeit-seed")
     with connect as conn, conn.transaction():
         # Owner, as the migrations: exempt from RLS, and the seed is an operator step, not a request.
         conn.execute("SET LOCAL ROLE describeit_owner")
-        image_ids = _ensure_images(conn)
+        image_ids = _ensure_images(conn, demo_rows)
         for vocabulary in SYSTEM_LISTS:
             _ensure_list(conn, None, vocabulary)
         if demo_user:
@@ -337,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
 
     from describe_it.db.migrate import MigrationError, admin_dsn_from_settings
+    from describe_it.errors import DependencyDown
     from describe_it.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m describe_it.db.seed", description="Load the demo data.")
@@ -346,11 +363,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"create {DEMO_EMAIL} (default: only when STAGE=local)",
     )
+    parser.add_argument(
+        "--demo-images",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="load the demo image catalogue and its bytes (default: only when STAGE=local)",
+    )
     args = parser.parse_args(argv)
-    demo_user = args.demo_user if args.demo_user is not None else get_settings().stage == "local"
+    local = get_settings().stage == "local"
+    demo_user = args.demo_user if args.demo_user is not None else local
+    demo_images = args.demo_images if args.demo_images is not None else local
     try:
-        counts = seed(admin_dsn_from_settings(), demo_user=demo_user)
-    except (MigrationError, psycopg.Error) as exc:
+        counts = seed(admin_dsn_from_settings(), demo_user=demo_user, demo_images=demo_images)
+    except (MigrationError, DependencyDown, psycopg.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for name, value in counts.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -43,14 +44,23 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return openapi(app)
 
 
-def make_handler(app: FastAPI) -> Any:
-    """The Lambda entry point: API Gateway HTTP API (payload 2.0) events through Mangum."""
+def make_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point: API Gateway HTTP API (payload 2.0) events through Mangum, under the
+    handler stack of every function (``describe_it.handler``: Lambda context on the log lines, metrics
+    flushed per invocation). The request's correlation id is the middleware's."""
     import gc
 
     from mangum import Mangum
 
-    handler = Mangum(app, lifespan="off")
+    from describe_it.handler import invocation
+
+    mangum = Mangum(app, lifespan="off")
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with invocation(context):
+            return mangum(event, context)
+
     # Everything imported so far lives as long as the instance: moving it out of the collector's
     # reach makes the first request's allocations (boto3 above all) cheaper to collect.
     gc.freeze()
-    return handler
+    return lambda_handler

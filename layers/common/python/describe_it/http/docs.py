@@ -143,8 +143,8 @@ _HEADERS: dict[str, dict[str, Any]] = {
     },
     "WWW-Authenticate": {"description": "`Bearer` challenge", "schema": {"type": "string"}},
     "ETag": {
-        "description": "Version of the resource",
-        "schema": {"type": "string", "pattern": '^"v[0-9]+"$'},
+        "description": "Version of the resource (send it back in `If-Match` / `If-None-Match`)",
+        "schema": {"type": "string", "pattern": '^(?:W/)?"[!#-~]*"$'},  # RFC 9110 entity-tag
     },
     "Location": {"description": "Where the resource is (or the redirect goes)", "schema": {"type": "string"}},
     "Cache-Control": {"description": "Caching of this answer", "schema": {"type": "string"}},

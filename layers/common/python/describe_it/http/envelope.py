@@ -134,7 +134,7 @@ def ok(
     *,
     status_code: int = 200,
     message: str | None = None,
-    pagination: Pagination | None = None,
+    pagination: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Build the success envelope; ``responseTime`` and ``X-Response-Time`` carry the same value."""
@@ -154,7 +154,7 @@ def ok(
     if message:
         body["message"] = message
     if pagination is not None:
-        body["pagination"] = pagination
+        body["pagination"] = cast("Pagination", pagination)  # ``Page.block`` builds exactly that
     out_headers = {"X-Response-Time": took, **(headers or {})}
     return Response(_json_bytes(body), status_code=status_code, headers=out_headers, media_type=JSON_TYPE)
 

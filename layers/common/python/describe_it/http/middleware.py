@@ -1,7 +1,7 @@
 """Pure ASGI middleware for what every response needs, whatever route (or none) handled it.
 
-Request id, start time, security headers, CORS (allow-list, preflight answered here), OPTIONS,
-HEAD without a body. Written as raw ASGI rather than BaseHTTPMiddleware: cheaper per request.
+Request id (also the correlation id of the request's log lines), start time, security headers, CORS
+(allow-list, preflight answered here), OPTIONS, HEAD without a body. Written as raw ASGI rather than BaseHTTPMiddleware: cheaper per request.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from describe_it.errors import Forbidden, NotFound
 from describe_it.http.envelope import error_response
-from describe_it.observability import logger
+from describe_it.observability import CORRELATION_ID, log_context
 from describe_it.settings import get_settings
-
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -40,6 +38,26 @@ EXPOSE_HEADERS = (
 ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, Prefer, X-Request-ID, Cache-Control"
 # The API docs page of the local stack loads its script and styles from the page itself.
 DOCS_PATHS = frozenset({"/docs", "/openapi.json"})
+
+
+def request_id_of(scope: Scope, headers: Headers) -> str:
+    """The request's id: ``X-Request-ID`` of the response, ``metadata.requestId`` of the body and
+    ``correlation_id`` of its log lines.
+
+    The client's ``X-Request-ID`` when it is a valid one (so a client can find its own request), else
+    API Gateway's request id (the key of the gateway's access log; Mangum puts the event in the
+    scope), else a new one (the local server has no gateway).
+    """
+    incoming = headers.get("x-request-id", "")
+    if CORRELATION_ID.match(incoming):
+        return incoming
+    gateway_id = _gateway_request_id(scope)
+    return gateway_id or str(uuid.uuid4())
+
+
+def _gateway_request_id(scope: Scope) -> str | None:
+    gateway_id = (scope.get("aws.event") or {}).get("requestContext", {}).get("requestId")
+    return gateway_id if isinstance(gateway_id, str) and gateway_id else None
 
 
 def origin_allowed(origin: str) -> bool:
@@ -72,14 +90,29 @@ class ApiMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        incoming = headers.get("x-request-id", "")
-        request_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        request_id = request_id_of(scope, headers)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["started"] = time.perf_counter()
-        # Mangum puts the API Gateway event in the scope: its request id ties our logs to the gateway's.
-        gateway_id = (scope.get("aws.event") or {}).get("requestContext", {}).get("requestId")
-        logger.append_keys(request_id=request_id, gateway_request_id=gateway_id, path=scope.get("path"))
+        # Context-local keys: concurrent requests in one process (the local server's thread pool)
+        # each log their own id. gateway_request_id joins the gateway's access log whatever the client sent.
+        with log_context(
+            correlation_id=request_id,
+            gateway_request_id=_gateway_request_id(scope),
+            method=scope["method"],
+            path=scope.get("path"),
+        ):
+            await self._serve(scope, receive, send, headers, request_id, state)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: Headers,
+        request_id: str,
+        state: dict[str, Any],
+    ) -> None:
         origin = headers.get("origin")
         cors = origin is not None and origin_allowed(origin)
         is_head = scope["method"] == "HEAD"
@@ -129,8 +162,6 @@ class ApiMiddleware:
             from describe_it.http.errors import exception_to_response
 
             await exception_to_response(Request(scope, receive), exc)(scope, receive, send_wrapper)
-        finally:
-            logger.remove_keys(["request_id", "gateway_request_id", "path"])
 
     async def _options(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, origin: str | None, cors: bool

@@ -65,8 +65,10 @@ class Page:
 
     def block(
         self, total: int | None, has_more: bool, next_after: list[Any] | None, scope: str
-    ) -> Pagination:
-        """``total`` None: not counted (correction 25 allows it on keyset-paginated routes)."""
+    ) -> dict[str, Any]:
+        """``total`` None: not counted (correction 25 allows it on keyset-paginated routes). Built as
+        the envelope's ``Pagination`` (mypy checks the keys); returned as a plain dict so services
+        can pass it on without naming the type."""
         block: Pagination = {
             "total": total,
             "offset": self.offset,
@@ -75,7 +77,7 @@ class Page:
         }
         if has_more and next_after is not None:
             block["nextCursor"] = encode_cursor(next_after, scope)
-        return block
+        return dict(block)
 
 
 def page_params(

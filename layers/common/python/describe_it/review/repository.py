@@ -38,6 +38,7 @@ class ProgressRow:
     streak_count: int
     average_response_time_ms: int | None
     first_reviewed_at: datetime
+    first_mastered_at: datetime | None
 
 
 @dataclass
@@ -53,10 +54,11 @@ class QueueCounts:
 
 
 _PROGRESS = """state::text AS state, step, stability, difficulty, due, last_review, reps, lapses, correct_count,
-    incorrect_count, streak_count, average_response_time_ms, first_reviewed_at"""
+    incorrect_count, streak_count, average_response_time_ms, first_reviewed_at, first_mastered_at"""
 _WRITE_COLUMNS = (
     "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "correct_count",
     "incorrect_count", "streak_count", "mastery", "average_response_time_ms", "first_reviewed_at",
+    "first_mastered_at",
 )  # fmt: skip
 
 
@@ -117,17 +119,6 @@ def update_progress(conn: Conn, me: UUID, item_id: UUID, values: dict[str, Any])
 def insert_log(conn: Conn, values: dict[str, Any]) -> None:
     columns = list(values)
     conn.execute(f"INSERT INTO review_logs ({', '.join(columns)}) VALUES ({_placeholders(columns)})", values)
-
-
-def count_session_review(conn: Conn, me: UUID, session_id: UUID, correct: bool, now: datetime) -> bool:
-    """Session counters of spec §11.6; False if the caller has no such session."""
-    cursor = conn.execute(
-        """UPDATE sessions SET reviews_count = reviews_count + 1, reviews_correct = reviews_correct + %s,
-                  last_activity_at = greatest(last_activity_at, %s)
-            WHERE id = %s AND user_id = %s""",
-        [1 if correct else 0, now, session_id, me],
-    )
-    return cursor.rowcount == 1
 
 
 # --- the due queue -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from describe_it.identity import Principal
 from describe_it.review import repository as repo
 from describe_it.review import scheduling as sched
 from describe_it.review.models import RATING_NAMES, QueueEntry, ReviewQueue, ReviewRequest, ReviewResult
+from describe_it.sessions.counters import bump
 from describe_it.user_settings import repository as settings_repo
 from describe_it.user_settings.service import merged_document
 from describe_it.vocabulary.repository import ItemRow
@@ -130,12 +131,8 @@ class ReviewService:
                 if repo.insert_progress(conn, me, body.item_id, values):
                     break
                 # a concurrent first review created the card: lock it and review on top of it
-            if body.session_id is not None and not repo.count_session_review(
-                conn, me, body.session_id, correct, now
-            ):
-                raise NotFound(
-                    "Session not found", details=[Detail("sessionId", "Session not found", "not_found")]
-                )
+            if body.session_id is not None:
+                bump(conn, me, body.session_id, at=now, reviews_count=1, reviews_correct=int(correct))
             repo.insert_log(conn, _log(me, body, before, values, retrievability, at, grade))
         return ReviewResult(
             item_id=body.item_id,
@@ -188,6 +185,10 @@ def _reviewed(
             if average is None or previous == 0
             else round((average * previous + body.response_time_ms) / reps)
         )
+    mastery = sched.mastery(scheduler, state.stability, at)
+    first_mastered = before.first_mastered_at if before else None
+    if first_mastered is None and sched.learning_phase(state.state, mastery) == "mastered":
+        first_mastered = at  # the first review that crosses mastery (achievements, mastered per day)
     values = {
         **asdict(state),
         "reps": reps,
@@ -196,9 +197,10 @@ def _reviewed(
         "correct_count": (before.correct_count if before else 0) + (1 if correct else 0),
         "incorrect_count": (before.incorrect_count if before else 0) + (0 if correct else 1),
         "streak_count": ((before.streak_count if before else 0) + 1) if correct else 0,
-        "mastery": sched.mastery(scheduler, state.stability, at),
+        "mastery": mastery,
         "average_response_time_ms": average,
         "first_reviewed_at": before.first_reviewed_at if before else at,
+        "first_mastered_at": first_mastered,
     }
     return reviewed, values, retrievability
 

@@ -45,6 +45,22 @@ class BlobStore:
             raise _down("read", exc) from exc
         return data
 
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` is stored. A one-byte ranged GET rather than HeadObject: the same permission
+        (``s3:GetObject``), and an operation the IAM coverage test can map to its action."""
+        from botocore.exceptions import ClientError
+
+        bucket = self._bucket_name()
+        try:
+            self._client().get_object(Bucket=bucket, Key=key, Range="bytes=0-0")["Body"].close()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return False
+            raise _down("read", exc) from exc
+        except _s3_errors() as exc:
+            raise _down("read", exc) from exc
+        return True
+
     def _bucket_name(self) -> str:
         bucket = self._bucket or _configured_bucket()
         if not bucket:

@@ -7,6 +7,12 @@ update (so two functions never both try); its success closes the circuit with fr
 failure opens it again. A claimed trial that never reports (crashed function) expires after
 ``open_s`` and can be claimed again.
 
+Only provider failures count (timeouts, 5xx, 529, connection errors). An outcome that says nothing
+about the provider's health — a rejected user key (401), a client error (400), a rate limit on one
+account, a call we decided not to make after all — is reported with ``record_neutral()``: it is not
+counted, and if it ended this caller's half-open trial, the trial is released at once, so the next
+caller tries instead of waiting ``open_s`` for the claim to expire.
+
 If DynamoDB is unreachable the breaker behaves as closed: it must not turn a storage outage into
 an AI outage.
 """
@@ -118,6 +124,24 @@ class CircuitBreaker:
 
     def record_failure(self) -> None:
         self._record(failed=True)
+
+    def record_neutral(self) -> None:
+        """The call ended in a way that does not count (see the module docstring)."""
+        token = getattr(self._local, "trial", None)
+        self._local.trial = None
+        if token is None:
+            return
+        try:
+            self._client().update_item(
+                TableName=table_name(),
+                Key=self._key,
+                UpdateExpression="REMOVE trialToken, trialAt",
+                ConditionExpression="trialToken = :token",
+                ExpressionAttributeValues=to_dynamo({":token": token}),
+            )
+        except dynamo_errors() as exc:
+            if not is_conditional_failure(exc):  # else: the claim expired and another caller took over
+                self._log_unavailable(exc)
 
     def state(self) -> State:
         item = self._read()

@@ -6,11 +6,11 @@ The query is 1–100 characters of text after trimming; control characters are a
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from describe_it.db.tx import transaction
 from describe_it.errors import AuthRequired, Detail, ValidationFailed
-from describe_it.http.envelope import Pagination
 from describe_it.http.pagination import Page
 from describe_it.identity import Principal
 from describe_it.models import clean_text
@@ -48,7 +48,7 @@ class SearchService:
         q: str | None,
         filters: repo.SearchFilter,
         page: Page,
-    ) -> tuple[list[VocabularyHit], Pagination]:
+    ) -> tuple[list[VocabularyHit], dict[str, Any]]:
         text = search_text(q)
         if principal.is_guest and filters.scope != "public":
             raise AuthRequired("Sign in to search your own vocabulary (guests: scope=public)")

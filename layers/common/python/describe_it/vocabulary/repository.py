@@ -489,14 +489,3 @@ def readable_descriptions(conn: Conn, ids: list[UUID]) -> set[UUID]:
     """Own or public saved descriptions (RLS)."""
     rows = conn.execute("SELECT id FROM saved_descriptions WHERE id = ANY (%s)", [ids]).fetchall()
     return {row["id"] for row in rows}
-
-
-def count_vocabulary_learned(conn: Conn, me: UUID, session_id: UUID, created: int, now: datetime) -> bool:
-    """Add to the session's ``vocabulary_learned``; False if the caller has no such session."""
-    cursor = conn.execute(
-        """UPDATE sessions SET vocabulary_learned = vocabulary_learned + %s,
-                  last_activity_at = greatest(last_activity_at, %s)
-            WHERE id = %s AND user_id = %s""",
-        [created, now, session_id, me],
-    )
-    return cursor.rowcount == 1

@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from describe_it.clock import Clock, system_clock
 from describe_it.db.tx import transaction
 from describe_it.errors import Conflict, Detail, Forbidden, NotFound, ValidationFailed
-from describe_it.http.envelope import Pagination
 from describe_it.http.pagination import Page
 from describe_it.identity import Principal
 from describe_it.review.scheduling import default_scheduler, learning_phase, recall
+from describe_it.sessions.counters import bump
 from describe_it.vocabulary import repository as repo
 from describe_it.vocabulary.models import (
     BulkSaved,
@@ -97,7 +97,7 @@ def _window(page: Page, scope: str) -> repo.Window:
     return repo.Window(limit=page.limit, offset=page.offset, after=page.after(scope))
 
 
-def _paged(rows: list[Any], page: Page, scope: str) -> tuple[list[Any], Pagination]:
+def _paged(rows: list[Any], page: Page, scope: str) -> tuple[list[Any], dict[str, Any]]:
     """Rows of one page (the query read one more to learn ``hasMore``) and the pagination block."""
     shown, has_more = rows[: page.limit], len(rows) > page.limit
     after = [shown[-1].sort_key, str(shown[-1].id)] if shown else None
@@ -192,7 +192,7 @@ class VocabularyService:
         include_progress: bool,
         sort: Sorting,
         page: Page,
-    ) -> tuple[list[ListView], Pagination]:
+    ) -> tuple[list[ListView], dict[str, Any]]:
         me = _user(principal)
         cursor_scope = f"lists:{scope}:{sort.field}:{sort.descending}"
         with transaction("app", me) as conn:
@@ -333,7 +333,7 @@ class VocabularyService:
         include_progress: bool,
         sort: Sorting,
         page: Page,
-    ) -> tuple[list[ItemView], Pagination, repo.ListRow]:
+    ) -> tuple[list[ItemView], dict[str, Any], repo.ListRow]:
         me = principal.user_id
         with transaction("app", me) as conn:
             row = repo.get_list(conn, list_id)
@@ -350,7 +350,7 @@ class VocabularyService:
         include_progress: bool,
         sort: Sorting,
         page: Page,
-    ) -> tuple[list[ItemView], Pagination]:
+    ) -> tuple[list[ItemView], dict[str, Any]]:
         """GET /api/vocabulary/items: own items across own lists, or any readable list with ``listId``."""
         me = _user(principal)
         with transaction("app", me) as conn:
@@ -370,7 +370,7 @@ class VocabularyService:
         sort: Sorting,
         page: Page,
         scope: str,
-    ) -> tuple[list[ItemView], Pagination]:
+    ) -> tuple[list[ItemView], dict[str, Any]]:
         cursor_scope = f"{scope}:{sort.field}:{sort.descending}"
         rows = repo.page_items(conn, me, filters, _key(ITEM_SORTS, sort), _window(page, cursor_scope))
         shown, block = _paged(rows, page, cursor_scope)
@@ -576,10 +576,7 @@ class VocabularyService:
     def _count_learned(self, conn: repo.Conn, me: UUID, session_id: UUID | None, created: int) -> None:
         if session_id is None:
             return
-        if not repo.count_vocabulary_learned(conn, me, session_id, created, self.clock()):
-            raise NotFound(
-                "Session not found", details=[Detail("sessionId", "Session not found", "not_found")]
-            )
+        bump(conn, me, session_id, at=self.clock(), vocabulary_learned=created)
 
 
 _REQUIRED_ITEM_FIELDS = {"spanish_text", "english_translation", "part_of_speech", "difficulty", "list_id"}

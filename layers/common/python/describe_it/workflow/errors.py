@@ -9,11 +9,13 @@ task function and the Catch clauses of ``infra/statemachines/describe.asl.json``
 - ``DescribeCircuitOpen`` → circuit_open
 - ``DescribeContentRefused`` → content_refused
 - ``DescribeBudgetExhausted`` → budget_exhausted
-- anything else (``DescribeUpstreamError``, ``DescribeKeyRejected``, a crash, a Lambda error) → upstream_error
+- anything else (``DescribeUpstreamError``, ``DescribeKeyRejected``, ``DescribeOverloaded``,
+  ``DescribeUnavailable``, a crash, a Lambda error) → upstream_error
 
 A failed branch answers ``{language, ok: false, reason, error}``; ``error`` keeps the name, so the
 route can tell a rejected key (``DescribeKeyRejected``: 400 ``api_key_rejected`` when both languages
-fail) from other upstream errors. The workflow retries only Lambda's own throttling and service
+fail), an overloaded provider and a missing dependency (``DescribeOverloaded``, ``DescribeUnavailable``:
+503) from other upstream errors (502); ``describe_it.ai.errors.error_for_failed_languages`` does that. The workflow retries only Lambda's own throttling and service
 errors and, once, a timed-out attempt; the function retries the model call itself within the
 deadline, and raises ``DescribeTimeout`` at once when it starts at or after ``deadline`` (as a
 retried attempt after ``States.Timeout`` usually does).
@@ -73,6 +75,16 @@ class DescribeKeyRejected(DescribeTaskError):
     """The caller's own API key was rejected (401/403): upstream_error, told apart by its name."""
 
 
+class DescribeOverloaded(DescribeUpstreamError):
+    """The provider answered 529 (overloaded), after the retries the deadline allowed: spec §5.1 makes
+    that a 503 for the route, so it is told apart from other upstream errors by its name."""
+
+
+class DescribeUnavailable(DescribeUpstreamError):
+    """No call could be made: no provider key is configured (AWS has no offline mode), or a dependency
+    of the task (S3, KMS, DynamoDB, Secrets Manager) is unreachable. A 503 for the route."""
+
+
 # Names Step Functions or Lambda give to failures the function never raises itself.
 _PLATFORM_ERRORS: Mapping[str, FallbackReason] = {
     "States.Timeout": "timeout",
@@ -88,6 +100,8 @@ TASK_ERRORS: tuple[type[DescribeTaskError], ...] = (
     DescribeBudgetExhausted,
     DescribeUpstreamError,
     DescribeKeyRejected,
+    DescribeOverloaded,
+    DescribeUnavailable,
 )
 
 REASON_BY_ERROR: Mapping[str, FallbackReason] = {

@@ -53,3 +53,31 @@ def load_demo_images() -> tuple[DemoImage, ...]:
         )
         for entry in manifest["images"]
     )
+
+
+# Where the demo images live. A browser loads them from the local stack (``infra/local/run.py`` serves
+# ``/demo-images/<file>``); the catalogue knows each by an https identity URL on a reserved, never-resolving
+# name (RFC 2606 ``.invalid``), because its ``url`` column holds https URLs only. The catalogue maps either
+# form to the packaged bytes, locally and in demo mode only: a demo image is never fetched over HTTP.
+IDENTITY_BASE = "https://demo-images.describe-it.invalid/"
+DISPLAY_PREFIX = "/demo-images/"
+
+
+def identity_url(image: DemoImage) -> str:
+    return IDENTITY_BASE + image.file
+
+
+def display_url(image: DemoImage, api_base_url: str) -> str:
+    return api_base_url.rstrip("/") + DISPLAY_PREFIX + image.file
+
+
+def by_file(name: str) -> DemoImage | None:
+    return next((image for image in load_demo_images() if image.file == name), None)
+
+
+def find_by_url(url: str, api_base_url: str) -> DemoImage | None:
+    """The demo image ``url`` names (its identity or its display URL, exactly), else None."""
+    for prefix in (IDENTITY_BASE, api_base_url.rstrip("/") + DISPLAY_PREFIX):
+        if url.startswith(prefix):
+            return by_file(url[len(prefix) :])
+    return None
