@@ -32,7 +32,7 @@ SEED = 20261125
 # a few hundred cases over every operation. CONTRACT_FULL=1 adds the coverage
 # phase — every boundary and every constraint broken on purpose — and more fuzzing (much longer).
 FULL = os.environ.get("CONTRACT_FULL") == "1"
-FUZZ_EXAMPLES = 25 if FULL else 6
+FUZZ_EXAMPLES = 25 if FULL else 5
 _clients = itertools.count(1)
 
 

@@ -19,7 +19,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from describe_it.http.envelope import (
-    REQUEST_ID_PATTERN,
+    ANSWERED_REQUEST_ID_PATTERN,
     RESPONSE_TIME_PATTERN,
     Envelope,
     ErrorEnvelope,
@@ -107,7 +107,7 @@ The HTTP API of Describe It. Every answer is JSON in one of two envelopes: succe
 **Authorize** and paste it. Each operation says whether it needs a token.
 
 Every response carries `X-Request-ID` (your own value when it matches `^[A-Za-z0-9._:-]{8,128}$`,
-else a new UUID), `X-Response-Time`, `Cache-Control` (`no-store` unless stated) and the security
+else API Gateway's request id, else a new UUID), `X-Response-Time`, `Cache-Control` (`no-store` unless stated) and the security
 headers. Unknown body fields and query parameters are ignored. Strings are trimmed and
 NFC-normalised; control characters other than newline and tab are rejected. A body of a
 POST/PUT/PATCH/DELETE must be `application/json`. `OPTIONS` answers CORS preflights (204); any
@@ -118,7 +118,7 @@ _HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-ID": {
         "required": True,  # the middleware sets it on every response
         "description": "The request id (also `metadata.requestId` and in every log line)",
-        "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+        "schema": {"type": "string", "pattern": ANSWERED_REQUEST_ID_PATTERN},
     },
     "X-Response-Time": {
         "required": True,

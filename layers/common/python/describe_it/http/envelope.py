@@ -22,15 +22,17 @@ from describe_it.models import format_timestamp
 from describe_it.settings import API_VERSION
 
 JSON_TYPE = "application/json; charset=utf-8"
-# X-Request-ID: the client's own value when it has this shape, else a new UUID (spec §1.5).
+# X-Request-ID: the client's own value when it has this shape (spec §1.5), else API Gateway's request id
+# (base64 text such as ``Vd0abcdEFGHIJ027=``), else a new UUID (``middleware.request_id_of``).
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+ANSWERED_REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:=+/-]{1,128}$"
 RESPONSE_TIME_PATTERN = r"^[0-9]+\.[0-9]{2}ms$"
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
 
 T = TypeVar("T")
 UserTier = Literal["guest", "free", "basic", "pro"]
 RequestId = Annotated[
-    str, Field(pattern=REQUEST_ID_PATTERN, examples=["0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d"])
+    str, Field(pattern=ANSWERED_REQUEST_ID_PATTERN, examples=["0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d"])
 ]
 Stamp = Annotated[str, Field(pattern=TIMESTAMP_PATTERN, examples=["2026-11-25T10:15:30.123Z"])]
 
