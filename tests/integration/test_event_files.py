@@ -15,7 +15,7 @@ import pytest
 from tests.support.api import session_for
 from tests.support.lambda_invoke import EVENTS, invoke
 
-NON_HTTP = {"migrate", "email_sender", "describe_language"}  # describe_language: tests/integration/ai/
+NON_HTTP = {"migrate", "email_sender", "describe_language", "export_worker"}  # tests/integration/ai/, export/
 BAD_INPUT_WORDS = (
     "invalid",
     "missing",

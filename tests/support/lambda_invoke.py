@@ -81,9 +81,9 @@ class Reply:
         self.status: int = raw["statusCode"]
         self.headers: dict[str, str] = {k.lower(): v for k, v in (raw.get("headers") or {}).items()}
         body = raw.get("body") or ""
-        if raw.get("isBase64Encoded"):
-            body = base64.b64decode(body).decode()
-        self.text: str = body
+        # Binary bodies (a PDF or .apkg download) come base64-encoded; ``content`` has the bytes.
+        self.content: bytes = base64.b64decode(body) if raw.get("isBase64Encoded") else body.encode()
+        self.text: str = self.content.decode(errors="replace")
 
     @property
     def json(self) -> Any:

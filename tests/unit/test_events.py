@@ -67,6 +67,8 @@ def kind(event: dict[str, Any]) -> str:
         return "direct"  # an async Invoke with an empty payload (the e-mail sender's post-commit kick)
     if {"imageRef", "language", "deadline", "generationId"} <= set(event):
         return "describe-task"  # what the describe workflow's Lambda task passes (infra/statemachines)
+    if set(event) == {"exportId", "userId"}:
+        return "export-job"  # the async Invoke of the export worker by POST /api/export/generate
     return "unknown"
 
 
@@ -83,12 +85,14 @@ def test_event_is_a_known_payload(path: Path):
     event = load(path)
     assert isinstance(event, dict)
     assert kind(event) != "unknown", (
-        f"{_id(path)} is not an HTTP API, CloudFormation, EventBridge or workflow task event"
+        f"{_id(path)} is not an HTTP API, CloudFormation, EventBridge, workflow task or export job event"
     )
     if kind(event) == "direct":
         assert path.parent.name == "email_sender"
     if kind(event) == "describe-task":
         assert path.parent.name == "describe_language"
+    if kind(event) == "export-job":
+        assert path.parent.name == "export_worker"
 
 
 @pytest.mark.parametrize("path", files_of("describe-task"), ids=_id)
@@ -98,6 +102,14 @@ def test_describe_task_event_is_valid_task_input(path: Path):
     task = TaskInput.model_validate(load(path))
     assert task.image_ref.key.startswith("tmp/images/")
     assert task.encrypted_key is None  # a sample never carries a key, even sealed
+
+
+@pytest.mark.parametrize("path", files_of("export-job"), ids=_id)
+def test_export_job_event_is_what_the_generate_route_sends(path: Path):
+    from describe_it.export.api import ExportJob
+
+    job = ExportJob.model_validate(load(path))
+    assert job.model_dump(mode="json", by_alias=True) == load(path)
 
 
 @pytest.mark.parametrize("path", files_of("http"), ids=_id)

@@ -86,6 +86,12 @@ AWS_CALLS: dict[str, Calls] = {
     "describe_it.auth.lockout": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     # Large idempotent responses (runtime/idempotency.py); only functions with an idempotent route store them.
     "describe_it.runtime.blobs": calls("s3:PutObject", "s3:GetObject", settings=("EXPORT_BUCKET",)),
+    # Export files: uploads and the local stack's downloads; a presigned URL calls nothing, but it works
+    # only if the signing role may GetObject.
+    "describe_it.runtime.blobs:BlobStore.put_file": calls("s3:PutObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.runtime.blobs:BlobStore.read_chunks": calls("s3:GetObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.runtime.blobs:BlobStore.presign_get": calls("s3:GetObject", settings=("EXPORT_BUCKET",)),
+    "describe_it.export.dispatch": calls("lambda:InvokeFunction", settings=("EXPORT_WORKER_FUNCTION",)),
     "describe_it.health.service": calls("dynamodb:GetItem", settings=STATE_TABLE),
     "describe_it.images.quota": calls("dynamodb:GetItem", "dynamodb:UpdateItem", settings=STATE_TABLE),
     "describe_it.db.pool": calls("secretsmanager:GetSecretValue", settings=DB_SECRETS),

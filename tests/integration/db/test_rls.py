@@ -644,6 +644,7 @@ DEFINER_CALLERS = {
     "session_is_live": {"describeit_app", "describeit_auth", "describeit_admin"},
     "shared_list_ids": {"describeit_app"},
     "search_vocabulary": {"describeit_app"},
+    "search_descriptions": {"describeit_app"},  # 0005
     # triggers (0004): word counts by delta, archives for other learners
     "vocabulary_items_count_insert": set(),
     "vocabulary_items_count_delete": set(),

@@ -154,11 +154,11 @@ class CountingSink:
         return None
 
 
-def traced_peak(kind: FileKind, rows: int) -> tuple[int, int]:
+def traced_peak(kind: FileKind, rows: int, *, batch_size: int = 500) -> tuple[int, int]:
     """(peak traced bytes, file size) of writing ``rows`` synthetic vocabulary rows as ``kind``."""
     sink = CountingSink()
     meta = ExportMeta(content_type="vocabulary", exported_at=EXPORTED_AT)
-    content = ExportContent(vocabulary=vocabulary_batches(rows))
+    content = ExportContent(vocabulary=vocabulary_batches(rows, batch_size=batch_size))
     gc.collect()
     tracemalloc.start()
     try:

@@ -19,7 +19,7 @@ def _session() -> Any:
     return boto3.session.Session(region_name=get_settings().aws_region)
 
 
-def _config() -> Any:
+def _config(service: str) -> Any:
     from botocore.config import Config
 
     timeout = get_settings().aws_timeout_s
@@ -28,12 +28,15 @@ def _config() -> Any:
         read_timeout=timeout,
         retries={"max_attempts": 2, "mode": "standard"},
         tcp_keepalive=True,
+        # Presigned S3 URLs (export downloads) with SigV4: without it botocore may presign with the
+        # legacy SigV2, which regions opened since 2014 refuse.
+        signature_version="s3v4" if service == "s3" else None,
     )
 
 
 @cache
 def client(service: str) -> Any:
-    return _session().client(service, endpoint_url=get_settings().aws_endpoint_url, config=_config())
+    return _session().client(service, endpoint_url=get_settings().aws_endpoint_url, config=_config(service))
 
 
 def state_table_name() -> str:

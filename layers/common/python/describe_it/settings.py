@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     aws_timeout_s: float = 2.0
     export_bucket: str | None = None
 
+    # Exports (spec §13): at most this many rows run inside the request (PDF: the second number),
+    # larger ones in the export worker, started with an asynchronous Invoke of this function (AWS),
+    # or on a background thread of the local stack.
+    export_inline_max_rows: int = 2000
+    export_inline_max_pdf_rows: int = 500
+    export_worker_function: str | None = None
+
     # HTTP
     cors_allowed_origins: CsvList = ["http://localhost:3000", "http://127.0.0.1:3000"]
     cors_allowed_origin_patterns: CsvList = []

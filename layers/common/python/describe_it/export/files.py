@@ -2,8 +2,9 @@
 
 ``write_file`` is the one entry point the export route and worker call. Each writer module is imported
 when its kind is written, so a function that writes JSON never loads fpdf or sqlite3. The pairing
-rules of spec §13 (csv: one content type; anki/quizlet: vocabulary only) are checked by the service
-before it reads a row; ``write_file`` refuses a pairing it cannot write (a programming error).
+rules of spec §13 (csv: one content type; anki/quizlet: vocabulary only) are part of validating the
+request (``api.ExportRequest``), before any row is read; ``write_file`` refuses a pairing it cannot
+write (a programming error).
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ FILE_FORMATS: dict[FileKind, FileFormat] = {
     ),
     "quizlet": FileFormat("text/plain; charset=utf-8", "txt", section="vocabulary", one_section=True),
 }
+
+
+def kind_for(format: str, anki_file: str | None = None) -> FileKind:
+    """The file an export format is written as: anki is the ``.apkg`` deck unless the text file is asked for."""
+    if format == "anki":
+        return "anki-text" if anki_file == "text" else "apkg"
+    kinds: dict[str, FileKind] = {"json": "json", "csv": "csv", "pdf": "pdf", "quizlet": "quizlet"}
+    return kinds[format]
 
 
 def write_file(kind: FileKind, sink: IO[bytes], meta: ExportMeta, content: ExportContent) -> int:

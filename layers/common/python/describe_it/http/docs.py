@@ -148,6 +148,10 @@ _HEADERS: dict[str, dict[str, Any]] = {
     },
     "Location": {"description": "Where the resource is (or the redirect goes)", "schema": {"type": "string"}},
     "Cache-Control": {"description": "Caching of this answer", "schema": {"type": "string"}},
+    "Content-Disposition": {
+        "description": "`attachment; filename=…` of a file",
+        "schema": {"type": "string"},
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer of an earlier request with the same key",
         "schema": {"type": "string", "enum": ["true"]},

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from describe_it.errors import AuthRequired, Conflict, Detail, InvalidToken, ValidationFailed
+from describe_it.http.gates import Gate
 from describe_it.http.policy import RoutePolicy
 from describe_it.http.replay import ReplayHook
 from describe_it.identity import Principal, guest, user
@@ -148,12 +149,14 @@ async def with_idempotency(
     *,
     validate: Callable[[Request], Awaitable[Mapping[str, Any]]],
     hook: ReplayHook | None = None,
+    gate: Gate | None = None,
 ) -> Response:
     """Spec §1.8: first response replayed, concurrent duplicate 409, key reuse with other input 409.
 
     ``validate`` checks the request as the handler will (400) before the record is written, so an
     invalid request costs no write and does not claim the key (correction 12). ``hook`` redacts what
-    is stored and rebuilds what is replayed (correction 10).
+    is stored and rebuilds what is replayed (correction 10). ``gate`` (a 403 rule on the validated
+    input, step 8 of §1.4) runs before the record too, so a refusal claims no key.
     """
     key = idempotency_key(request)
     if key is None:
@@ -161,6 +164,8 @@ async def with_idempotency(
         add_rate_headers(request, response)
         return response
     inputs = await validate(request)
+    if gate is not None:
+        gate(principal, inputs)
     from describe_it.runtime.idempotency import StoredResponse, get_idempotency_store
 
     store = get_idempotency_store()

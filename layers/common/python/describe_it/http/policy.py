@@ -23,6 +23,9 @@ class RoutePolicy:
     body_limit: int = DEFAULT_BODY_LIMIT
     idempotent: bool = False
     replay: str | None = None  # a replay hook's name (http/replay.py), for answers that hold secrets
+    gate: str | None = (
+        None  # a request gate's name (http/gates.py): a 403 rule on the input, before idempotency
+    )
     burst: bool = True  # /api/health opts out: it must touch no dependency
     text_plain_json: bool = False  # sendBeacon routes also accept text/plain holding JSON
 

@@ -2,7 +2,7 @@
 
 Order: route/method (Starlette) → CORS preflight (middleware) → body size 413 → content type 415 →
 bearer token 401 → burst + route-class limit 429 → admin role 403 → JSON parse 400 → validation 400
-(FastAPI) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
+(FastAPI) → the route's request gate 403 (``http/gates.py``) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
 nothing about an admin route's input rules. With an ``Idempotency-Key`` the request is validated
 before the idempotency record is written (correction 12), with FastAPI's own validation functions, so
 the 400 is the one FastAPI would give.
@@ -21,7 +21,7 @@ from fastapi.dependencies.utils import request_body_to_args, request_params_to_a
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from describe_it.errors import (
     Detail,
@@ -32,6 +32,7 @@ from describe_it.errors import (
     ValidationFailed,
 )
 from describe_it.http import guards
+from describe_it.http.gates import request_gate
 from describe_it.http.policy import RoutePolicy, policy_of
 from describe_it.http.replay import replay_hook
 
@@ -56,23 +57,31 @@ class ApiRouter(APIRouter):
         errors: Iterable[int] = (),
         also: Mapping[int, Any] | None = None,
         headers: Iterable[str] = (),
+        files: Iterable[str] = (),
         summary: str | None = None,
         description: str | None = None,
     ) -> Callable[[Endpoint], Endpoint]:
         """Declare a route: its method and path, the envelope's ``data`` model (None: no JSON body),
         its ``policy(...)``, and only what the policy does not imply — its own error statuses
         (``errors``: 404, 409, 412 …), other success statuses (``also={202: Model, 304: None}``) and
-        the headers its success answer sets (``headers=("ETag",)``). Summary and description come
-        from the handler's docstring; the standard errors from the policy (``http/docs.py``)."""
+        the headers its success answer sets (``headers=("ETag",)``). A route that answers a file
+        instead of the envelope passes ``data=None`` and the file's media types (``files=``). Summary
+        and description come from the handler's docstring; the standard errors from the policy
+        (``http/docs.py``)."""
         from describe_it.http.docs import errors as error_responses
         from describe_it.http.docs import success_responses
         from describe_it.http.envelope import Envelope
 
         responses = {**error_responses(*errors), **success_responses(status, (also or {}).items(), headers)}
+        media = list(files)
+        if media:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            responses.setdefault(status, {})["content"] = dict.fromkeys(media, binary)
         return self.api_route(
             path,
             methods=[method],
             status_code=status,
+            response_class=Response if media else JSONResponse,
             response_model=None if data is None else Envelope[data],
             responses=responses or None,
             openapi_extra=pol,
@@ -90,6 +99,7 @@ class ApiRoute(APIRoute):
         handle = super().get_route_handler()
         pol = self.policy
         hook = replay_hook(pol.replay) if pol.replay else None  # an unknown name fails at import
+        gate = request_gate(pol.gate) if pol.gate else None
 
         async def guarded(request: Request) -> Response:
             if request.method in BODY_METHODS:
@@ -108,7 +118,7 @@ class ApiRoute(APIRoute):
                 _parse_json(request)
             if pol.idempotent:
                 return await guards.with_idempotency(
-                    request, principal, handle, validate=self.validated_inputs, hook=hook
+                    request, principal, handle, validate=self.validated_inputs, hook=hook, gate=gate
                 )
             response = await handle(request)
             guards.add_rate_headers(request, response)

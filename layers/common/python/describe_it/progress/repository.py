@@ -14,6 +14,7 @@ from uuid import UUID
 
 from psycopg.rows import class_row
 
+from describe_it.db.keyset import keyset as _keyset
 from describe_it.progress.activity import CURRENT, ISLANDS, LAST_ACTIVE, LONGEST, streak_reached, with_days
 from describe_it.vocabulary.repository import (
     ITEM_COLUMNS,
@@ -21,7 +22,6 @@ from describe_it.vocabulary.repository import (
     ItemRow,
     SortKey,
     Window,
-    _keyset,
 )
 
 if TYPE_CHECKING:

@@ -1,15 +1,20 @@
-"""Objects in the stack's bucket (setting ``export_bucket``) for what does not fit in a DynamoDB item.
+"""Objects in the stack's bucket (setting ``export_bucket``): responses too large for a DynamoDB item,
+and export files.
 
 boto3 is loaded on first use. Every failure (no bucket configured, S3 unreachable, a missing
-object) is a ``DependencyDown``: the caller decides what that means for its request.
+object) is a ``DependencyDown``, except that ``read_chunks`` says ``NotFound`` for an object that is not
+there (an export file past its lifecycle): the caller decides what that means for its request.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
-from describe_it.errors import DependencyDown
+from describe_it.errors import DependencyDown, NotFound
 from describe_it.runtime._dynamo import ClientFactory
+
+CHUNK = 64 * 1024
 
 
 def s3_client() -> Any:
@@ -61,11 +66,76 @@ class BlobStore:
             raise _down("read", exc) from exc
         return True
 
+    def put_file(self, key: str, file: IO[bytes], *, media_type: str, filename: str) -> None:
+        """Upload ``file`` from its current position, streamed (botocore reads it in chunks, never whole)."""
+        bucket = self._bucket_name()
+        try:
+            self._client().put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=file,
+                ContentType=media_type,
+                ContentDisposition=attachment(filename),
+            )
+        except _s3_errors() as exc:
+            raise _down("write", exc) from exc
+
+    def read_chunks(self, key: str) -> Iterator[bytes]:
+        """The object's bytes in chunks of 64 KiB, read as they are sent on."""
+        bucket = self._bucket_name()
+        try:
+            body = self._client().get_object(Bucket=bucket, Key=key)["Body"]
+        except _s3_errors() as exc:
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                raise NotFound("The file is no longer available") from exc
+            raise _down("read", exc) from exc
+        return _chunks(body)
+
+    def presign_get(self, key: str, *, expires_s: int, filename: str, media_type: str) -> str:
+        """A GET URL for the object, signed with this function's credentials (no call to S3: the role
+        must hold s3:GetObject on it for the URL to work)."""
+        bucket = self._bucket_name()
+        try:
+            url: str = self._client().generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": attachment(filename),
+                    "ResponseContentType": media_type,
+                },
+                ExpiresIn=expires_s,
+            )
+        except _s3_errors() as exc:
+            raise _down("sign", exc) from exc
+        return url
+
     def _bucket_name(self) -> str:
         bucket = self._bucket or _configured_bucket()
         if not bucket:
             raise _down("configure", None)
         return bucket
+
+
+def attachment(filename: str) -> str:
+    """``Content-Disposition`` of a download; the service's file names are plain ASCII."""
+    return f'attachment; filename="{filename}"'
+
+
+def _chunks(body: Any) -> Iterator[bytes]:
+    try:
+        while chunk := body.read(CHUNK):
+            yield chunk
+    except _s3_errors() as exc:
+        raise _down("read", exc) from exc
+    finally:
+        body.close()
+
+
+def _error_code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _s3_errors() -> tuple[type[Exception], ...]:

@@ -14,7 +14,8 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from describe_it.vocabulary.repository import SortKey, Window, _keyset
+from describe_it.db.keyset import keyset as _keyset
+from describe_it.vocabulary.repository import SortKey, Window
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -15,6 +15,11 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+# Re-exported: the vocabulary service and the search build their windows and sorts through this module.
+from describe_it.db.keyset import SortKey as SortKey
+from describe_it.db.keyset import Window as Window
+from describe_it.db.keyset import keyset as _keyset
+
 if TYPE_CHECKING:
     from psycopg import Connection
     from psycopg.rows import DictRow
@@ -147,39 +152,6 @@ LIST_CASTS = {"category": "::vocabulary_category"}
 ITEM_CASTS = {
     "part_of_speech": "::part_of_speech", "difficulty_level": "::difficulty_level", "gender": "::spanish_gender",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """A keyset sort: the SQL expression, the type its cursor value is cast back to, the direction."""
-
-    expression: str
-    cast: str
-    descending: bool
-
-
-@dataclass(frozen=True)
-class Window:
-    """Which rows of a sorted result: after a cursor key, or from an offset; ``limit`` + 1 are read."""
-
-    limit: int
-    offset: int = 0
-    after: list[Any] | None = None
-
-
-def _keyset(sort: SortKey, window: Window, id_column: str, params: dict[str, Any]) -> tuple[str, str]:
-    """(extra WHERE clause, ORDER BY … LIMIT … OFFSET …) of a keyset page."""
-    direction = "DESC" if sort.descending else "ASC"
-    where = ""
-    if window.after is not None:
-        params["after_key"], params["after_id"] = window.after[0], window.after[1]
-        op = "<" if sort.descending else ">"
-        where = f" AND ({sort.expression}, {id_column}) {op} (%(after_key)s{sort.cast}, %(after_id)s::uuid)"
-    params["limit"], params["offset"] = window.limit + 1, window.offset
-    order = (
-        f" ORDER BY {sort.expression} {direction}, {id_column} {direction} LIMIT %(limit)s OFFSET %(offset)s"
-    )
-    return where, order
 
 
 def _values(

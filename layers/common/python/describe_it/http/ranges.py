@@ -1,0 +1,60 @@
+"""The ``from``/``to`` query parameters of list routes (aliases ``dateFrom``/``dateTo``, spec §20).
+
+Each is a date (``2025-11-25``: the whole UTC day) or an RFC 3339 timestamp with an offset; both ends
+are inclusive. Routes declare ``period: TimeRange = Depends(time_range)`` and filter
+``start <= t < end`` (``end`` is exclusive: the day after a ``to`` date, a microsecond after a
+``to`` timestamp).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import Query
+
+from describe_it.errors import Detail, ValidationFailed
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: datetime | None  # inclusive
+    end: datetime | None  # exclusive
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details=[Detail(field, message, "invalid_format")])
+
+
+def parse_bound(value: str, field: str, *, upper: bool) -> datetime:
+    """A date or an offset timestamp, as the first instant it includes (``upper``: the first after)."""
+    text = value.strip()
+    try:
+        if _DATE.match(text):
+            day = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+            return day + timedelta(days=1) if upper else day
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _bad(field, "Must be a date (YYYY-MM-DD) or an RFC 3339 timestamp") from None
+    if moment.tzinfo is None:
+        raise _bad(field, "A timestamp needs a time zone offset")
+    return moment + timedelta(microseconds=1) if upper else moment
+
+
+def time_range(
+    from_: str | None = Query(None, alias="from", max_length=40, description="Date or RFC 3339 timestamp"),
+    to: str | None = Query(None, max_length=40, description="Date or RFC 3339 timestamp (inclusive)"),
+    date_from: str | None = Query(None, alias="dateFrom", max_length=40, description="Alias of from"),
+    date_to: str | None = Query(None, alias="dateTo", max_length=40, description="Alias of to"),
+) -> TimeRange:
+    low, high = from_ or date_from, to or date_to  # canonical names win over their aliases
+    start = parse_bound(low, "from", upper=False) if low else None
+    end = parse_bound(high, "to", upper=True) if high else None
+    if start is not None and end is not None and start >= end:
+        raise ValidationFailed(
+            "from must not be after to", details=[Detail("to", "Before from", "too_small")]
+        )
+    return TimeRange(start, end)

@@ -1,0 +1,1 @@
+"""Q&A (spec §6): recorded answers and their grading (``answers*``, ``grading``)."""
