@@ -10,6 +10,7 @@ from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
+from describe_it.models import NONBLANK_PATTERN, rule, server_rules
 from describe_it.search.descriptions import (
     DescriptionHit,
     DescriptionSearchService,
@@ -29,10 +30,18 @@ router = api_router()
 )
 def search_descriptions(
     request: Request,
-    q: str | None = Query(None, max_length=2000, description="1–100 characters"),
+    q: str = Query(
+        max_length=2000,
+        description="1–100 characters after trimming",
+        json_schema_extra={"pattern": NONBLANK_PATTERN, "maxLength": 100},
+    ),
     scope: Scope = Query("mine", description="Guests: public only"),
     style: StyleField | None = Query(None),
-    favorite: QueryBool | None = Query(None, description="Own descriptions only (scope=mine)"),
+    favorite: QueryBool | None = Query(
+        None,
+        description="Own descriptions only (scope=mine)",
+        json_schema_extra=server_rules(rule("favorite", "only with scope=mine", code="invalid")),
+    ),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),
     service: DescriptionSearchService = Depends(get_description_search_service),

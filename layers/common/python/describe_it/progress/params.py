@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import Query
 
 from describe_it.errors import Detail, ValidationFailed
-from describe_it.models import rule, server_rules, stripped
+from describe_it.http.ranges import BOUND_PATTERN, INSTANT_PATTERN
+from describe_it.models import rule, server_rules
 from describe_it.progress.calendar import DAY, day_start
 
 Bound = datetime | date
@@ -26,12 +27,6 @@ def _bad(field: str, message: str) -> ValidationFailed:
 
 # "+01:00" in a query string arrives as " 01:00" when the client did not encode "+" (%2B)
 _SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
-
-
-# The shapes ``parse_bound`` takes, for the document (a month 13 has the shape, so the server checks too).
-_TIME = r"[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+ -][0-9]{2}:?[0-9]{2})"
-INSTANT_PATTERN = stripped(rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{_TIME}$")
-BOUND_PATTERN = stripped(rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:{_TIME})?$")
 
 
 def bound_schema(field: str, *, dates: bool = True) -> dict[str, Any]:
