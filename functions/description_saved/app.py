@@ -29,6 +29,10 @@ def read_saved(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """One saved description
+
+    Yours, or a public one (guests too).
+    """
     return ok(request, service.get(who, path_id(id, NOT_FOUND)))
 
 
@@ -46,6 +50,10 @@ def update_saved(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Edit a saved description
+
+    Rating, favourite, notes, tags, visibility; owner only.
+    """
     return ok(request, service.update(who, path_id(id, NOT_FOUND), body))
 
 
@@ -62,6 +70,10 @@ def delete_saved(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Delete a saved description
+
+    Owner only.
+    """
     return ok(request, service.delete(who, path_id(id, NOT_FOUND)))
 
 

@@ -29,6 +29,10 @@ def read_saved(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Your saved descriptions
+
+    A page of the descriptions you saved, filtered and sorted (spec §5.4).
+    """
     rows, block = service.list_saved(who, query.filters, query.sort, page)
     return ok(request, rows, pagination=block)
 
@@ -49,6 +53,10 @@ def save(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Save a description
+
+    Stores an English/Spanish pair for an image (by `imageId` or `imageUrl`); a repeated `generationId` answers 200 with the row saved before.
+    """
     saved = service.save(who, body)
     location = {"Location": f"/api/descriptions/saved/{saved.description.id}"}
     if not saved.created:

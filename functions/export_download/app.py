@@ -4,6 +4,7 @@ URL, locally the file itself as an attachment."""
 from fastapi import Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from describe_it.export.files import FILE_FORMATS
 from describe_it.export.history import ExportHistory, get_export_history
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
@@ -14,7 +15,8 @@ from describe_it.vocabulary.params import PathId, path_id
 
 router = api_router()
 
-_FILE_TYPES = ("application/json", "text/csv", "application/pdf", "application/octet-stream", "text/plain")
+# Every kind of file an export can be (documented by media type, without parameters such as charset).
+_FILE_TYPES = tuple(dict.fromkeys(kind.media_type.split(";")[0] for kind in FILE_FORMATS.values()))
 
 
 @router.endpoint(
@@ -32,6 +34,10 @@ def download_export(
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """Download an export's file
+
+    In AWS a 302 to a presigned S3 URL (15 minutes); locally the file itself as an attachment. 409 while it is not completed.
+    """
     file = history.download(who, path_id(id, "Export not found"))
     if file.redirect is not None:
         return RedirectResponse(file.redirect, status_code=302)

@@ -61,6 +61,10 @@ def generate_export(
     who: Principal = Depends(principal),
     service: ExportService = Depends(get_export_service),
 ) -> Response:
+    """Export your data
+
+    Vocabulary, descriptions, answers or progress as JSON, CSV, PDF, Anki or Quizlet: 201 with the file when it is small, else 202 and the export worker builds it (poll `GET /api/export/{id}`). Some formats need a paid tier (403 `FEATURE_REQUIRED`).
+    """
     status, export = service.generate(who, body)
     return ok(request, export, status_code=status, headers={"Location": f"/api/export/{export.id}"})
 

@@ -28,6 +28,10 @@ def read_export(
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """One export
+
+    Its status, and a fresh download link once it is completed.
+    """
     return ok(request, history.get(who, path_id(id, "Export not found")))
 
 

@@ -24,6 +24,10 @@ def list_exports(
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """Your exports
+
+    With their status (spec §13).
+    """
     exports, block = history.history(who, status=status, format=format, page=page)
     return ok(request, exports, pagination=block)
 

@@ -22,6 +22,10 @@ router = api_router()
 def proxy_image(
     body: ProxyRequest, request: Request, service: ImageProxyService = Depends(get_image_proxy_service)
 ) -> Response:
+    """Fetch and re-encode an image
+
+    An https URL (fetched through the hardened fetcher: public hosts only, size and type checked) or a data URI, resized and re-encoded as a data URI (spec §9.2).
+    """
     return ok(request, service.proxy(body))
 
 

@@ -45,6 +45,10 @@ def search_images(
     who: Principal = Depends(principal),
     service: ImageSearchService = Depends(get_image_search_service),
 ) -> Response:
+    """Search photos
+
+    Unsplash search with a shared cache (or the demo catalogue without a key); `If-None-Match` with the page's `ETag` answers 304 (spec §9.1).
+    """
     result = service.search(who, params)
     headers = {"ETag": etag(result), "Cache-Control": cache_control(who)}
     if etag_matches(if_none_match, headers["ETag"]):

@@ -83,6 +83,10 @@ def read_progress(
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Your progress per item
+
+    Progress rows filtered by list, state, phase, due time and mastery, sorted and keyset-paginated (spec §11.1).
+    """
     rows, block = service.page(who, filters, sort, page)
     return ok(request, rows, pagination=block)
 

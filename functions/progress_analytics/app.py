@@ -23,6 +23,10 @@ def read_analytics(
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Learning analytics
+
+    Per-day series, breakdowns, trends and recommendations over a period (spec §11.5).
+    """
     return ok(request, service.analytics(who, period))
 
 

@@ -21,6 +21,10 @@ def read_stats(
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Progress dashboard
+
+    Points, streaks, totals and today's activity (spec §11.3).
+    """
     return ok(request, service.stats(who))
 
 

@@ -22,6 +22,10 @@ def read_streak(
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Your streak
+
+    Active days in your time zone, current and longest streak, and the day history (spec §11.4).
+    """
     return ok(request, service.streak(who, days))
 
 

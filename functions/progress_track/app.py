@@ -76,6 +76,10 @@ def track_event(
     who: Principal = Depends(principal),
     service: TrackService = Depends(get_track_service),
 ) -> Response:
+    """Record a learning event
+
+    201 with the event; a repeated `clientEventId` answers 200 with the stored one, and with `saveProgress` off nothing is stored (200).
+    """
     event, created = service.track(who, body)
     return ok(request, event, status_code=201 if created else 200)
 
@@ -95,6 +99,10 @@ def read_events(
     who: Principal = Depends(principal),
     service: TrackService = Depends(get_track_service),
 ) -> Response:
+    """Your learning events
+
+    A page of events, or per-period buckets with `aggregation` (spec §11.2).
+    """
     if aggregation is not None:
         return ok(request, service.aggregate(who, aggregation, filters, span))
     events, block = service.events(who, filters, span, page)

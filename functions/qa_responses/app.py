@@ -25,6 +25,10 @@ def read_answers(
     who: Principal = Depends(principal),
     service: AnswersService = Depends(get_answers_service),
 ) -> Response:
+    """Your recorded answers
+
+    A page of your answers to comprehension questions, with filters (spec §6.3).
+    """
     answers, block = service.answers(who, filters, page)
     return ok(request, answers, pagination=block)
 
@@ -43,6 +47,10 @@ def record_answer(
     who: Principal = Depends(principal),
     service: AnswersService = Depends(get_answers_service),
 ) -> Response:
+    """Record an answer
+
+    One answer to a comprehension question: a free answer (`userAnswer`) or a choice (`selectedIndex`).
+    """
     return ok(request, service.record(who, body), status_code=201)
 
 

@@ -46,6 +46,10 @@ def search_descriptions(
     who: Principal = Depends(principal),
     service: DescriptionSearchService = Depends(get_description_search_service),
 ) -> Response:
+    """Search descriptions
+
+    Full-text search over saved descriptions in both languages; guests search public ones only (spec §12).
+    """
     favorite_only = None if favorite is None else is_true(favorite)
     hits, block = service.search(who, q, scope, style, favorite_only, page)
     return ok(request, hits, pagination=block)

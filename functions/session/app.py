@@ -28,6 +28,10 @@ def read_session(
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """One learning session
+
+    Yours only (404 otherwise).
+    """
     return ok(request, service.get(who, path_id(id, "Session not found")))
 
 
@@ -45,6 +49,10 @@ def update_session(
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Update or end a session
+
+    Counters and status; ending it fixes its duration.
+    """
     return ok(request, service.update(who, path_id(id, "Session not found"), body))
 
 

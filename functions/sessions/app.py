@@ -26,6 +26,10 @@ def read_sessions(
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Your learning sessions
+
+    A page of sessions, filtered by status, type and start time (spec §11.6).
+    """
     sessions, block = service.page(who, status=status, session_type=session_type, started=started, page=page)
     return ok(request, sessions, pagination=block)
 
@@ -44,6 +48,10 @@ def start_session(
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Start a learning session
+
+    201 with the session and its `Location`.
+    """
     created = service.create(who, body, request.headers.get("user-agent"))
     return ok(request, created, status_code=201, headers={"Location": f"/api/sessions/{created.id}"})
 

@@ -4,9 +4,12 @@ test suite runs on every reply (tests/support/contract.py)."""
 from __future__ import annotations
 
 import pytest
+from fastapi import Request
+from starlette.responses import Response
 
-from describe_it.http.docs import standard_errors
-from describe_it.http.policy import RoutePolicy
+from describe_it.http.app import api_router, create_app
+from describe_it.http.docs import Envelope, errors, standard_errors
+from describe_it.http.policy import RoutePolicy, policy
 from infra.local.openapi import generate
 from tests.support.contract import ContractViolation, check
 
@@ -97,3 +100,37 @@ def test_the_check_refuses_a_body_on_a_redirect_and_accepts_the_error_envelope()
         check("GET", "/api/auth/verify-email", 303, {**HEADERS, "location": "/"}, "{}")
     check("GET", "/api/auth/me", 401, {**HEADERS, "content-type": "application/json"}, ERROR)
     check("DELETE", "/api/nowhere", 404, {**HEADERS, "content-type": "application/json"}, ERROR)
+
+
+def test_a_file_answer_documents_its_media_types_and_its_redirect():
+    download = DOCUMENT["paths"]["/api/export/{id}/download"]["get"]["responses"]
+    assert {"text/csv", "application/pdf"} <= set(download["200"]["content"])
+    assert all(media["schema"]["format"] == "binary" for media in download["200"]["content"].values())
+    assert "content" not in download["302"] and "Location" in download["302"]["headers"]
+    check("GET", "/api/export/0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d/download", 200,
+          {**HEADERS, "content-type": "text/csv"}, "a,b\n")  # fmt: skip
+    with pytest.raises(ContractViolation, match="content type text/html"):
+        check("GET", "/api/export/0d9c6f0e-6a53-4a8e-9d43-5f5e0f1b2c3d/download", 200,
+              {**HEADERS, "content-type": "text/html"}, "<p>")  # fmt: skip
+
+
+def test_the_old_route_style_is_completed_like_the_new_one():
+    """``responses=errors(...)`` + ``openapi_extra=policy(...)`` (deprecated) still documents the
+    route's own statuses and gets the standard ones from the policy."""
+    router = api_router()
+
+    @router.get(
+        "/api/old/{id}",
+        response_model=Envelope[dict[str, str]],
+        responses=errors(404),
+        openapi_extra=policy(auth="required", rate_class="read"),
+    )
+    def old(request: Request, id: str) -> Response:
+        """An old-style route"""
+        raise NotImplementedError
+
+    operation = create_app(router, docs=True).openapi()["paths"]["/api/old/{id}"]["get"]
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "429", "500", "503"}
+    assert operation["summary"] == "An old-style route"
+    assert operation["security"] == [{"bearer": []}]
+    assert "X-RateLimit-Limit" in operation["responses"]["200"]["headers"]
