@@ -45,6 +45,9 @@ EXPECTED_PATHS: dict[str, set[str]] = {
     "settings_apikeys_validate": {"/api/settings/apikeys/validate"},
     "images_search": {"/api/images/search", "/api/images/search-edge"},
     "images_proxy": {"/api/images/proxy"},
+    "qa_generate": {"/api/qa/generate"},
+    "phrases_extract": {"/api/phrases/extract"},
+    "translate": {"/api/translate"},
     "fallback": {"$default"},
     "migrate": set(),
     "email_sender": set(),
@@ -309,7 +312,7 @@ def test_every_function_uses_the_common_layer_built_by_its_makefile():
 
 
 # The functions that call Claude or process images (Pillow): the only ones carrying the AI layer.
-AI_FUNCTIONS = {"describe_language", "images_proxy"}
+AI_FUNCTIONS = {"describe_language", "images_proxy", "qa_generate", "phrases_extract", "translate"}
 
 
 def test_anthropic_is_packaged_only_in_the_ai_layer():

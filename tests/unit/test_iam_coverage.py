@@ -73,6 +73,7 @@ AWS_CALLS: dict[str, Calls] = {
         "dynamodb:DeleteItem",
         "dynamodb:Scan",
         "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         settings=STATE_TABLE,
     ),
     "describe_it.runtime.idempotency": calls(
@@ -142,6 +143,13 @@ NOT_CALLED: dict[str, dict[str, str]] = {
     "describe_language": {
         "kms:GenerateDataKey": "the task only opens the user's key the route sealed for it (ai/keys.py "
         "unseal → decrypt); sealing happens in the generation route",
+    },
+    **{
+        name: {
+            "kms:GenerateDataKey": "the text routes only decrypt the caller's stored Anthropic key "
+            "(ai/keys.py resolve_key → resolve_user_key); storing keys is PUT /api/settings/apikeys",
+        }
+        for name in ("qa_generate", "phrases_extract", "translate")
     },
     "images_search": {
         "kms:GenerateDataKey": "search only decrypts the caller's stored Unsplash key (resolve_user_key)",

@@ -147,3 +147,25 @@ def test_an_unreachable_table_never_fails_a_request(dead_client: Callable[[], An
     assert cache.get("k") == VALUE  # this function still has it in L1
     cache.delete("k")
     assert cache.delete_prefix("", deadline_s=5) == (0, False)
+
+
+def test_get_many_reads_l1_then_one_batch_from_dynamodb(dynamodb: Any, clock: FakeClock) -> None:
+    writer = TwoTierCache(lambda: dynamodb, clock=clock)
+    writer.put_many({f"tr#{n}": {"n": n} for n in range(130)}, ttl_s=60)  # 6 BatchWriteItem calls
+    writer.put("tr#old", {"n": -1}, ttl_s=10)
+    assert writer.get_many(["tr#1", "tr#129", "nothing"]) == {"tr#1": {"n": 1}, "tr#129": {"n": 129}}
+
+    reader = TwoTierCache(lambda: dynamodb, clock=clock)  # another function: empty L1
+    clock.advance(20)  # tr#old has expired (its item may still be stored)
+    keys = [f"tr#{n}" for n in range(130)] + ["tr#old", "nothing", "tr#5"]
+    assert reader.get_many(keys) == {f"tr#{n}": {"n": n} for n in range(130)}
+    assert stored_item(dynamodb, "cache#tr#77") is not None
+    delete_item(dynamodb, "cache#tr#77")
+    assert reader.get_many(["tr#77"]) == {"tr#77": {"n": 77}}  # now in this function's L1
+
+
+def test_get_many_and_put_many_never_fail_a_request(dead_client: Callable[[], Any], clock: FakeClock) -> None:
+    cache = TwoTierCache(dead_client, clock=clock)
+    assert cache.get_many(["a", "b"]) == {}
+    cache.put_many({"a": 1}, ttl_s=60)  # logged, not raised
+    assert cache.get_many(["a", "b"]) == {"a": 1}

@@ -8,8 +8,8 @@ The same input always gives the same text, and every answer is labelled ``provid
 What it cannot do: look at the picture. An image the catalogue knows nothing about gets only what can
 be measured (shape, size, dominant colour) and a sentence saying so. It cannot write longer texts
 than its facts allow (``max_length`` is a ceiling, never a target), and it cannot answer free prompts:
-``generate_json`` raises ``ProviderNotConfigured`` (503), so Q&A, phrases and translation say that
-they need a key (or use their own fallback). It never exists in AWS (``STAGE=aws``): there, no key
+``generate_json`` raises ``ProviderNotConfigured`` (503); Q&A, phrases and translation never ask it and
+use the language toolkit instead (``describe_it.textai.engine`` decides). It never exists in AWS (``STAGE=aws``): there, no key
 means 503 (``describe_it.ai.factory``).
 """
 

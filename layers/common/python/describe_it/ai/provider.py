@@ -7,8 +7,8 @@ Two calls, both bounded by a ``Deadline``:
 - ``generate_json(JsonRequest[M], deadline) -> JsonAnswer[M]``: a prompt whose answer is JSON for the
   pydantic model ``M`` (Q&A, phrases, translation). Claude answers through structured outputs (the
   model's JSON schema) and the answer is validated with ``M`` itself; the offline provider cannot
-  answer free prompts and raises ``ProviderNotConfigured`` (503), so a route falls back the way it
-  does for any unavailable model (e.g. translate's glossary).
+  answer free prompts and raises ``ProviderNotConfigured`` (503): the text routes take it as the sign
+  to use the offline language toolkit instead (``describe_it.textai.engine``).
 
 Failures are the ``describe_it.ai.errors`` classes: API errors (one envelope, the statuses of §5.1)
 that also name the workflow task error they become. Get a provider with

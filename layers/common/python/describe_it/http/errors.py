@@ -67,8 +67,8 @@ def _detail(err: dict[str, Any]) -> Detail:
         message = message.removeprefix("Value error, ")
         if message == "unsafe_content":
             code, message = "unsafe_content", "Text contains disallowed content"
-    if kind == "missing":
-        message = "Required"
+    if kind == "missing" and message == "Field required":
+        message = "Required"  # pydantic's own wording; a route's legacy message (spec §6, §8) stays
     return Detail(_field_path(tuple(err.get("loc", ()))), message, code)
 
 

@@ -14,15 +14,9 @@ from uuid import UUID
 
 from psycopg.rows import class_row
 
-from describe_it.db.keyset import keyset as _keyset
+from describe_it.db.keyset import SortKey, Window, keyset
 from describe_it.progress.activity import CURRENT, ISLANDS, LAST_ACTIVE, LONGEST, streak_reached, with_days
-from describe_it.vocabulary.repository import (
-    ITEM_COLUMNS,
-    PROGRESS_COLUMNS,
-    ItemRow,
-    SortKey,
-    Window,
-)
+from describe_it.vocabulary.repository import ITEM_COLUMNS, PROGRESS_COLUMNS, ItemRow
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -104,7 +98,7 @@ def page_progress(
     """One page of the caller's progress rows (the keyset walks ``(user_id, <sort>, id)``)."""
     params: dict[str, Any] = {"me": me}
     where = filters.sql(params)
-    extra, order = _keyset(sort, window, "p.id", params)
+    extra, order = keyset(sort, window, "p.id", params)
     cur = conn.cursor(row_factory=class_row(ProgressPageRow))
     return cur.execute(
         f"""SELECT {ITEM_COLUMNS}, {PROGRESS_COLUMNS}, p.id AS progress_id, ({sort.expression})::text AS sort_key

@@ -10,8 +10,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from describe_it.db.keyset import keyset as _keyset
-from describe_it.vocabulary.repository import SortKey, Window
+from describe_it.db.keyset import SortKey, Window, keyset
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -98,7 +97,7 @@ def page(conn: Conn, me: UUID, filters: EventFilter, window: Window) -> list[Eve
     """Newest first, ties by id (the ``(user_id, occurred_at DESC, id DESC)`` index)."""
     params: dict[str, Any] = {"me": me}
     where = filters.sql(params)
-    extra, order = _keyset(NEWEST_FIRST, window, "e.id", params)
+    extra, order = keyset(NEWEST_FIRST, window, "e.id", params)
     cur = conn.cursor(row_factory=class_row(EventRow))
     return cur.execute(
         f"""SELECT {COLUMNS}, e.occurred_at::text AS sort_key FROM user_interactions e

@@ -12,6 +12,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,6 +22,7 @@ from describe_it.runtime._dynamo import (
     Clock,
     dynamo_errors,
     epoch,
+    from_dynamo,
     is_live,
     item_key,
     item_of,
@@ -32,6 +34,7 @@ from describe_it.runtime._dynamo import (
 
 PREFIX = "cache#"
 _BATCH = 25  # BatchWriteItem maximum
+_BATCH_GET = 100  # BatchGetItem maximum
 
 
 @dataclass
@@ -87,6 +90,43 @@ class TwoTierCache:
             self._l1_put(key, local, now)
         return CacheEntry(json.loads(local.text), local.created_at, now < local.fresh_until)
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """The live values of ``keys`` (misses left out): L1 first, then one BatchGetItem per 100 keys
+        for the rest, so a batch costs one round trip instead of one per key."""
+        now = self._clock()
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for key in dict.fromkeys(keys):
+            local = self._l1_get(key, now)
+            if local is None:
+                missing.append(key)
+            else:
+                found[key] = json.loads(local.text)
+        for start in range(0, len(missing), _BATCH_GET):
+            for key, local in self._l2_get_batch(missing[start : start + _BATCH_GET], now).items():
+                self._l1_put(key, local, now)
+                found[key] = json.loads(local.text)
+        return found
+
+    def _l2_get_batch(self, keys: list[str], now: float) -> dict[str, _Local]:
+        from describe_it.observability import error_fields, logger
+
+        table = table_name()
+        request: dict[str, Any] = {table: {"Keys": [item_key(PREFIX + key) for key in keys]}}
+        out: dict[str, _Local] = {}
+        try:
+            while request:
+                response = self._client().batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(table, []):
+                    item = from_dynamo(raw)
+                    local = self._local_of(item, now)
+                    if local is not None:
+                        out[str(item["pk"]).removeprefix(PREFIX)] = local
+                request = response.get("UnprocessedKeys") or {}  # throttled keys: ask again
+        except dynamo_errors() as exc:
+            logger.warning("cache batch read failed; treating as misses", extra=error_fields(exc))
+        return out
+
     def _l1_get(self, key: str, now: float) -> _Local | None:
         with self._lock:
             local = self._l1.get(key)
@@ -106,7 +146,12 @@ class TwoTierCache:
         except dynamo_errors() as exc:
             logger.warning("cache read failed; treating as a miss", extra=error_fields(exc))
             return None
-        if item is None or not is_live(item, now):
+        return None if item is None else self._local_of(item, now)
+
+    def _local_of(self, item: dict[str, Any], now: float) -> _Local | None:
+        from describe_it.observability import error_fields, logger
+
+        if not is_live(item, now):
             return None
         try:
             text = zlib.decompress(bytes(item["v"])).decode()
@@ -123,26 +168,40 @@ class TwoTierCache:
         """Store ``value`` for ``ttl_s`` seconds; it reads as fresh for ``fresh_s`` (default: all)."""
         from describe_it.observability import error_fields, logger
 
+        item = self._stored(key, value, ttl_s, fresh_s)
+        try:
+            self._client().put_item(TableName=table_name(), Item=item)
+        except dynamo_errors() as exc:
+            logger.warning("cache write failed; value kept in this process only", extra=error_fields(exc))
+
+    def put_many(self, values: Mapping[str, Any], ttl_s: int) -> None:
+        """``put`` for several keys, in BatchWriteItem calls of 25 (one round trip per 25 keys)."""
+        from describe_it.observability import error_fields, logger
+
+        items = [{"PutRequest": {"Item": self._stored(k, v, ttl_s, None)}} for k, v in values.items()]
+        client, table = self._client(), table_name()
+        try:
+            for start in range(0, len(items), _BATCH):
+                _write_batch(client, table, items[start : start + _BATCH])
+        except dynamo_errors() as exc:
+            logger.warning("cache write failed; values kept in this process only", extra=error_fields(exc))
+
+    def _stored(self, key: str, value: Any, ttl_s: int, fresh_s: int | None) -> dict[str, Any]:
+        """Put ``value`` in L1 and return its DynamoDB item."""
         now = self._clock()
         text = _encode(value)  # not-JSON values are a caller bug: let that raise
         expires = ttl_at(now + ttl_s)
         fresh_until = now + (ttl_s if fresh_s is None else min(fresh_s, ttl_s))
         self._l1_put(key, _Local(text, now, fresh_until, expires), now)
-        try:
-            self._client().put_item(
-                TableName=table_name(),
-                Item=to_dynamo(
-                    {
-                        "pk": PREFIX + key,
-                        "v": zlib.compress(text.encode(), 6),
-                        "createdAt": epoch(now),
-                        "freshUntil": epoch(fresh_until),
-                        "ttl": expires,
-                    }
-                ),
-            )
-        except dynamo_errors() as exc:
-            logger.warning("cache write failed; value kept in this process only", extra=error_fields(exc))
+        return to_dynamo(
+            {
+                "pk": PREFIX + key,
+                "v": zlib.compress(text.encode(), 6),
+                "createdAt": epoch(now),
+                "freshUntil": epoch(fresh_until),
+                "ttl": expires,
+            }
+        )
 
     def _l1_put(self, key: str, local: _Local, now: float) -> None:
         local = _Local(local.text, local.created_at, local.fresh_until, local.expires_at)
@@ -207,8 +266,11 @@ class TwoTierCache:
 
 
 def _delete_batch(client: Any, table: str, keys: list[Any]) -> None:
-    """One BatchWriteItem of deletes, resending what DynamoDB left unprocessed (it may, when throttled)."""
-    requests = [{"DeleteRequest": {"Key": {"pk": pk}}} for pk in keys]
+    _write_batch(client, table, [{"DeleteRequest": {"Key": {"pk": pk}}} for pk in keys])
+
+
+def _write_batch(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    """One BatchWriteItem, resending what DynamoDB left unprocessed (it may, when throttled)."""
     while requests:
         response = client.batch_write_item(RequestItems={table: requests})
         requests = response.get("UnprocessedItems", {}).get(table, [])

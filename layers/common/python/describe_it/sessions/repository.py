@@ -14,8 +14,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from describe_it.db.keyset import keyset as _keyset
-from describe_it.vocabulary.repository import SortKey, Window
+from describe_it.db.keyset import SortKey, Window, keyset
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -131,7 +130,7 @@ def page(conn: Conn, me: UUID, filters: SessionFilter, window: Window) -> list[S
     """Newest first, ties by id: the ``(user_id, started_at DESC, id DESC)`` index in order."""
     params: dict[str, Any] = {"me": me}
     where = filters.sql(params)
-    extra, order = _keyset(NEWEST_FIRST, window, "s.id", params)
+    extra, order = keyset(NEWEST_FIRST, window, "s.id", params)
     cur = conn.cursor(row_factory=class_row(SessionRow))
     return cur.execute(
         f"""SELECT {COLUMNS}, s.started_at::text AS sort_key FROM sessions s

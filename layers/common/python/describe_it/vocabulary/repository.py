@@ -394,6 +394,18 @@ def item_in_list(conn: Conn, list_id: UUID, spanish_text: str) -> UUID | None:
     return None if row is None else row["id"]
 
 
+def saved_texts(conn: Conn, me: UUID, texts: list[str]) -> set[str]:
+    """Which of ``texts`` (lower-cased) the user already has in one of their own lists: one query for the
+    whole set (the ``saved`` flag of extracted phrases, spec §7); case-insensitive, accents significant."""
+    rows = conn.execute(
+        """SELECT DISTINCT lower(i.spanish_text) AS text
+             FROM vocabulary_items i JOIN vocabulary_lists l ON l.id = i.vocabulary_list_id
+            WHERE l.owner_id = %s AND lower(i.spanish_text) = ANY (%s::text[])""",
+        [me, sorted({t.lower() for t in texts})],
+    ).fetchall()
+    return {row["text"] for row in rows}
+
+
 def update_item(conn: Conn, item_id: UUID, fields: dict[str, Any]) -> bool:
     sets, values = _values(fields, ITEM_FIELDS, ITEM_CASTS)
     cursor = conn.execute(f"UPDATE vocabulary_items SET {', '.join(sets)} WHERE id = %s", [*values, item_id])
