@@ -140,9 +140,18 @@ def test_every_operation_keeps_its_contract(case: Any) -> None:
     marked = (case.headers or {}).get("Authorization", "")
     if marked.startswith(PLACEHOLDER):
         case.headers["Authorization"] = f"Bearer {_new_user(admin=marked.endswith('admin'))}"
+    _no_callers_provider_key(case)
     response = case.call()
     excluded = [positive_data_acceptance] if _refused_by_documented_rules(case, response) else []
     case.validate_response(response, excluded_checks=excluded)
+
+
+def _no_callers_provider_key(case: Any) -> None:
+    """A well-formed ``userApiKey`` sends the call to Anthropic with the caller's key, which this test
+    never reaches (the provider points at a closed port): such a key is blanked, which the document
+    defines as not sent, so the case stays schema-valid and the call runs in offline mode."""
+    if isinstance(case.body, dict) and isinstance(case.body.get("userApiKey"), str):
+        case.body = {**case.body, "userApiKey": ""}
 
 
 def _refused_by_documented_rules(case: Any, response: Any) -> bool:
