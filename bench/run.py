@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import platform
 import statistics
@@ -18,9 +19,12 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.build_layout import Layout
+from bench.build_layout import build as build_layout
 from infra.local import stack as local_stack
 from infra.local.functions import LambdaContext, load_function, names
 from tests.support.lambda_invoke import EVENTS, http_event
@@ -30,6 +34,13 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "1000"))
 PASSWORD = "correct horse battery staple"
 SKIP = {"migrate"}  # a CloudFormation custom resource: its cost is the migrations, not the handler
+# BENCH_FUNCTIONS=auth_me,settings narrows the cold-start table (every function takes minutes);
+# BENCH_MODES=tree,build,build+init picks the layouts (the source tree; what `sam build` ships; the
+# same with Lambda's init-phase warm-up).
+FUNCTIONS_UNDER_TEST = [
+    f for f in (os.environ.get("BENCH_FUNCTIONS") or ",".join(names())).split(",") if f and f not in SKIP
+]
+MODES = os.environ.get("BENCH_MODES", "tree,build,build+init").split(",")
 
 
 def _signin(email: str, ip: str) -> dict[str, Any]:
@@ -113,12 +124,31 @@ def event_for(function: str, run: int, email: str) -> dict[str, Any]:
     return event
 
 
-def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Mode:
+    """Where a cold start loads the code from: the source tree, or what `sam build` ships."""
+
+    name: str
+    layout: Layout | None = None
+    lambda_init: bool = False  # as in Lambda: make_handler prepares clients at init (http/warmup.py)
+
+    def command(self, function: str) -> tuple[list[str], dict[str, str]]:
+        extra = {"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"} if self.lambda_init else {}
+        if self.layout is None:
+            return [sys.executable, "-m", "bench.cold_start_probe"], extra
+        # -S: no site-packages of this machine; PYTHONPATH in the Lambda runtime's order.
+        probe_file = str(ROOT / "bench" / "cold_start_probe.py")
+        return [sys.executable, "-S", probe_file], {**extra, "PYTHONPATH": self.layout.python_path(function)}
+
+
+def probe(mode: Mode, function: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    command, extra = mode.command(function)
+    flags = ["--layout"] if mode.layout else []
     out = subprocess.run(
-        [sys.executable, "-m", "bench.cold_start_probe", *args],
+        [*command, function, *args, *flags],
         capture_output=True,
         text=True,
-        env=env,
+        env={**env, **extra},
         cwd=ROOT,
         timeout=120,
         check=True,
@@ -126,41 +156,59 @@ def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def cold_starts(env: dict[str, str], email: str) -> list[dict[str, Any]]:
+def _summary(
+    function: str, mode: Mode, runs: list[dict[str, Any]], bare: list[dict[str, Any]]
+) -> dict[str, Any]:
+    cold = statistics.median(r["cold_ms"] for r in runs)
+    floor = statistics.median(b["import_ms"] for b in bare)
+    cold_cpu = statistics.median(r["cold_cpu_ms"] for r in runs)
+    floor_cpu = statistics.median(b["cpu_ms"] for b in bare)
+    return {
+        "function": function,
+        "mode": mode.name,
+        "status": runs[-1]["status"],
+        "import_ms": round(statistics.median(r["import_ms"] for r in runs), 1),
+        "first_request_ms": round(statistics.median(r["first_request_ms"] for r in runs), 1),
+        "cold_ms": round(cold, 1),
+        "cold_p90_ms": round(sorted(r["cold_ms"] for r in runs)[max(0, math.ceil(len(runs) * 0.9) - 1)], 1),
+        "bare_third_party_ms": round(floor, 1),
+        "own_code_ms": round(cold - floor, 1),
+        "import_cpu_ms": round(statistics.median(r["import_cpu_ms"] for r in runs), 1),
+        "cold_cpu_ms": round(cold_cpu, 1),
+        "bare_cpu_ms": round(floor_cpu, 1),
+        "own_cpu_ms": round(cold_cpu - floor_cpu, 1),
+    }
+
+
+def cold_starts(env: dict[str, str], email: str, modes: list[Mode]) -> list[dict[str, Any]]:
+    """Every mode of a function is measured in the same loop, run after run, so they share the noise."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for function in names():
-            if function in SKIP:
-                continue
-            runs, bare = [], []
+        for function in FUNCTIONS_UNDER_TEST:
+            results: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+                m.name: ([], []) for m in modes
+            }
             for run in range(RUNS):
-                path = Path(tmp) / f"{function}-{run}.json"
-                path.write_text(json.dumps(event_for(function, run, email)))
-                result = probe([function, str(path)], env)
-                runs.append(result)
-                bare.append(
-                    probe([function, str(path), "--bare", json.dumps(result["third_party"])], env)[
-                        "import_ms"
-                    ]
-                )
-            cold = statistics.median(r["cold_ms"] for r in runs)
-            floor = statistics.median(bare)
-            rows.append(
-                {
-                    "function": function,
-                    "status": runs[-1]["status"],
-                    "import_ms": round(statistics.median(r["import_ms"] for r in runs), 1),
-                    "first_request_ms": round(statistics.median(r["first_request_ms"] for r in runs), 1),
-                    "cold_ms": round(cold, 1),
-                    "bare_third_party_ms": round(floor, 1),
-                    "own_code_ms": round(cold - floor, 1),
-                }
-            )
-            print(rows[-1], flush=True)
+                for index, mode in enumerate(modes):
+                    path = Path(tmp) / f"{function}-{mode.name}-{run}.json"
+                    path.write_text(json.dumps(event_for(function, run * len(modes) + index, email)))
+                    result = probe(mode, function, [str(path)], env)
+                    if mode.layout and not result["loaded_from"].startswith(str(mode.layout.functions)):
+                        raise SystemExit(
+                            f"{function} was not loaded from the layout: {result['loaded_from']}"
+                        )
+                    runs, bare = results[mode.name]
+                    runs.append(result)
+                    bare.append(
+                        probe(mode, function, [str(path), "--bare", json.dumps(result["third_party"])], env)
+                    )
+            for mode in modes:
+                rows.append(_summary(function, mode, *results[mode.name]))
+                print(rows[-1], flush=True)
     return rows
 
 
-def warm(function: str, make_event: Any) -> dict[str, Any]:
+def warm(function: str, make_event: Any, variant: str = "") -> dict[str, Any]:
     handler = load_function(function).lambda_handler
     context = LambdaContext()
     for _ in range(20):
@@ -172,13 +220,44 @@ def warm(function: str, make_event: Any) -> dict[str, Any]:
         response = handler(event, context)
         timings.append((time.perf_counter() - started) * 1000)
         assert response["statusCode"] == 200, response
-    timings.sort()
+    return _latency(function + variant, timings)
+
+
+def _latency(name: str, timings: list[float]) -> dict[str, Any]:
+    timings = sorted(timings)
     return {
-        "function": function,
-        "calls": WARM_CALLS,
+        "function": name,
+        "calls": len(timings),
         "median_ms": round(statistics.median(timings), 3),
-        "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+        "p99_ms": round(timings[max(0, math.ceil(len(timings) * 0.99) - 1)], 3),
     }
+
+
+def warm_charge_before_after(make_event: Any, blocks: int = 10) -> list[dict[str, Any]]:
+    """Warm ``GET /api/auth/me`` with the read's charge before its work (as before) and beside it,
+    in alternating blocks of one process, so both see the same machine."""
+    from describe_it.http import guards
+
+    overlapping = guards.overlaps_charge
+    handler = load_function("auth_me").lambda_handler
+    context = LambdaContext()
+    for _ in range(20):
+        handler(make_event(), context)
+    timings: dict[str, list[float]] = {"charged before": [], "charged beside": []}
+    per_block = max(1, WARM_CALLS // blocks)
+    try:
+        for _ in range(blocks):
+            for variant in timings:
+                guards.overlaps_charge = overlapping if variant == "charged beside" else (lambda *_: False)  # type: ignore[assignment]
+                for _ in range(per_block):
+                    event = make_event()
+                    started = time.perf_counter()
+                    response = handler(event, context)
+                    timings[variant].append((time.perf_counter() - started) * 1000)
+                    assert response["statusCode"] == 200, response
+    finally:
+        guards.overlaps_charge = overlapping  # type: ignore[assignment]
+    return [_latency(f"auth_me ({variant})", values) for variant, values in timings.items()]
 
 
 def auth_figures(email: str) -> dict[str, Any]:
@@ -240,21 +319,30 @@ def main() -> int:
             LambdaContext(),
         )
         assert signup["statusCode"] == 201, signup
-        cold = cold_starts(env, email)
+        layout = build_layout() if any(name.startswith("build") for name in MODES) else None
+        modes = [
+            Mode(name, layout if name.startswith("build") else None, lambda_init=name.endswith("+init"))
+            for name in MODES
+        ]
+        cold = cold_starts(env, email, modes)
         # Several users, so 1,000 calls in a minute stay under one user's burst limit (240/min).
-        tokens = itertools.cycle([_user_token(i) for i in range(WARM_CALLS // 150 + 1)])
+        tokens = itertools.cycle([_user_token(i) for i in range(2 * WARM_CALLS // 150 + 1)])
+        calls = itertools.count()
         warm_rows = [
             warm("health", lambda: http_event("GET", "/api/health")),
-            warm(
-                "auth_me",
+            # A client address per call as well: a signed-in request is charged to its IP first (burst-ip).
+            *warm_charge_before_after(
                 lambda: http_event(
-                    "GET", "/api/auth/me", headers={"authorization": f"Bearer {next(tokens)}"}
-                ),
+                    "GET",
+                    "/api/auth/me",
+                    headers={"authorization": f"Bearer {next(tokens)}"},
+                    source_ip=f"198.22.{(n := next(calls)) // 250 % 250}.{n % 250 + 1}",
+                )
             ),
         ]
         for row in warm_rows:
             print(row, flush=True)
-        auth = auth_figures(email)
+        auth = auth_figures(email) if os.environ.get("BENCH_AUTH", "1") == "1" else {}
         print(auth, flush=True)
         results = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -53,8 +53,11 @@ def make_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]
     from mangum import Mangum
 
     from describe_it.handler import invocation
+    from describe_it.http.warmup import in_lambda_init, prepare
 
     mangum = Mangum(app, lifespan="off")
+    if in_lambda_init():  # Lambda's init phase: build now what the first request would build
+        prepare(app.state.route_table)
 
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         with invocation(context):

@@ -7,7 +7,7 @@ import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +18,9 @@ from describe_it.http.policy import RoutePolicy
 from describe_it.http.replay import ReplayHook
 from describe_it.identity import Principal, guest, user
 from describe_it.settings import get_settings
+
+if TYPE_CHECKING:
+    from describe_it.runtime.rate_limit import Decision
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # What a replay sends again of the first response (correction 13). X-RateLimit-* are not among
@@ -37,6 +40,8 @@ _REPLAYED_HEADERS = frozenset(
 # The salt of the fingerprint key (HKDF-Extract: HMAC(salt, server secret)). Nothing else is ever
 # HMAC-keyed with it, so no other hash the service stores can reveal the derived key.
 _FINGERPRINT_SALT = b"describe-it/idempotency-fingerprint/v1"
+
+Handle = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def client_ip(request: Request) -> str | None:
@@ -84,19 +89,82 @@ def _charge_before_verification(request: Request) -> None:
 
 def charge_route_limits(request: Request, principal: Principal, pol: RoutePolicy) -> None:
     """Charge ``burst`` and the route's own class in one DynamoDB write; 429 when either is spent."""
-    from describe_it.limiting import refusal
+    _settle_charge(request, _route_decision(principal, pol))
+
+
+# Only GETs of class ``read`` overlap: their work changes nothing, so a refused one leaves no trace
+# once its answer is discarded. Writes and the costly classes (fail-closed) pay before they work.
+_OVERLAPPED_CLASS = "read"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def overlaps_charge(request: Request, pol: RoutePolicy) -> bool:
+    """Whether the route's charge may run beside its work (``charge_beside``) instead of before it."""
+    return (
+        pol.burst
+        and pol.rate_class == _OVERLAPPED_CLASS
+        and pol.auth != "admin"  # the 403 comes after the 429 and before any work
+        and not pol.idempotent
+        and request.method in _SAFE_METHODS
+    )
+
+
+async def charge_beside(request: Request, principal: Principal, pol: RoutePolicy, handle: Handle) -> Response:
+    """A read's charge (one DynamoDB round trip) in a worker thread while ``handle`` does the read.
+
+    Both finish before anything is answered, and the charge decides first: over the limit the answer
+    is the 429, whatever the read produced (its response or its error is dropped); a failed charge
+    fails as it would have before the read.
+    """
+    import anyio.to_thread
+
+    charged: list[Decision | Exception | None] = []
+
+    async def charge() -> None:
+        try:
+            charged.append(await anyio.to_thread.run_sync(_route_decision, principal, pol))
+        except Exception as exc:  # re-raised below, after the read has finished
+            charged.append(exc)
+
+    response: Response | None = None
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(charge)
+        try:
+            response = await handle(request)
+        except Exception as exc:
+            failure = exc
+    outcome = charged[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    _settle_charge(request, outcome)
+    if failure is not None:
+        raise failure
+    assert response is not None
+    add_rate_headers(request, response)
+    return response
+
+
+def _route_decision(principal: Principal, pol: RoutePolicy) -> Decision | None:
     from describe_it.runtime.limits import fails_open, rules_for
     from describe_it.runtime.rate_limit import get_rate_limiter
 
     classes = ["burst"] + ([pol.rate_class] if pol.rate_class else [])
     rules = [rule for name in classes if (rule := rules_for(name, principal.tier)) is not None]
     if not rules:
-        return
+        return None
     # burst/read/write/ingest/ops fail open when DynamoDB is down; the costly classes fail closed.
     fail_open = all(fails_open(rule.name) for rule in rules)
-    decision = get_rate_limiter().hit(principal.client_key, rules, fail_open=fail_open)
+    return get_rate_limiter().hit(principal.client_key, rules, fail_open=fail_open)
+
+
+def _settle_charge(request: Request, decision: Decision | None) -> None:
+    if decision is None:
+        return
     request.state.rate_decision = decision
     if not decision.allowed:
+        from describe_it.limiting import refusal
+
         raise refusal(decision)
 
 
@@ -137,9 +205,6 @@ def _fingerprint_key() -> bytes:
     # and rotate. Rotating it changes fingerprints (a retry across a rotation gets 409 key reused).
     secret = get_settings().ip_hash_secret.get_secret_value().encode()
     return hmac.new(_FINGERPRINT_SALT, secret, hashlib.sha256).digest()
-
-
-Handle = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 async def with_idempotency(

@@ -19,7 +19,9 @@ POLICY_KEY = "x-describeit-policy"
 @dataclass(frozen=True)
 class RoutePolicy:
     auth: AuthMode = "required"
-    rate_class: str | None = None  # the route's own class, charged with "burst" before validation
+    # The route's own class, charged with "burst" before validation. A GET of class "read" must change
+    # nothing: it is charged while it reads, and a refused read's answer is dropped (guards.charge_beside).
+    rate_class: str | None = None
     body_limit: int = DEFAULT_BODY_LIMIT
     idempotent: bool = False
     replay: str | None = None  # a replay hook's name (http/replay.py), for answers that hold secrets

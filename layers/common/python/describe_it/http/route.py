@@ -1,7 +1,8 @@
 """``ApiRoute``: runs the guards of spec §1.4 around FastAPI's own request handling.
 
 Order: route/method (Starlette) → CORS preflight (middleware) → body size 413 → content type 415 →
-bearer token 401 → burst + route-class limit 429 → admin role 403 → JSON parse 400 → validation 400
+bearer token 401 → burst + route-class limit 429 (a GET of class ``read`` is charged while it
+reads: ``guards.charge_beside``) → admin role 403 → JSON parse 400 → validation 400
 (FastAPI) → the route's request gate 403 (``http/gates.py``) → idempotency → handler. Admin is checked before validation on purpose: a non-admin learns
 nothing about an admin route's input rules. With an ``Idempotency-Key`` the request is validated
 before the idempotency record is written (correction 12), with FastAPI's own validation functions, so
@@ -110,6 +111,8 @@ class ApiRoute(APIRoute):
                     _treat_as_empty_object(request)
             principal = guards.authenticate(request, pol)
             request.state.principal = principal
+            if guards.overlaps_charge(request, pol):  # a read: charged while it reads
+                return await guards.charge_beside(request, principal, pol, handle)
             if pol.burst:
                 guards.charge_route_limits(request, principal, pol)
             if pol.auth == "admin" and not principal.is_admin:
