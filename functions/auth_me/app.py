@@ -9,7 +9,6 @@ from describe_it.auth.models import MeResult
 from describe_it.auth.service import AuthService, get_auth_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -17,23 +16,20 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.get(
-    "/api/auth/me",
-    response_model=Envelope[MeResult],
-    responses=errors(401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/auth/me", MeResult, policy(auth="required", rate_class="read"))
 def me(
     request: Request, who: Principal = Depends(principal), service: AuthService = Depends(get_auth_service)
 ) -> Response:
+    """Your profile"""
     return ok(request, MeResult(user=service.me(who)))
 
 
-@router.patch(
+@router.endpoint(
+    "PATCH",
     "/api/auth/me",
-    response_model=Envelope[MeResult],
-    responses=errors(400, 401, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", body_limit=8 * KB),
+    MeResult,
+    policy(auth="required", rate_class="write", body_limit=8 * KB),
+    errors=(409,),
 )
 def update_me(
     body: ProfileUpdate,
@@ -41,21 +37,25 @@ def update_me(
     who: Principal = Depends(principal),
     flows: AccountFlows = Depends(get_account_flows),
 ) -> Response:
+    """Update your profile
+
+    Only the fields sent change. A username another account has is 409.
+    """
     return ok(request, MeResult(user=flows.update_profile(who, body)))
 
 
-@router.delete(
-    "/api/auth/me",
-    response_model=Envelope[Deleted],
-    responses=errors(400, 401, 403, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", body_limit=8 * KB),
-)
+@router.endpoint("DELETE", "/api/auth/me", Deleted, policy(auth="required", body_limit=8 * KB), errors=(403,))
 def delete_me(
     body: DeleteAccountRequest,
     request: Request,
     who: Principal = Depends(principal),
     flows: AccountFlows = Depends(get_account_flows),
 ) -> Response:
+    """Delete your account
+
+    Needs your password (a wrong one is 403 `INVALID_CREDENTIALS`). Removes the account and every row
+    you own in one transaction; every session ends. At most 5 attempts per 15 minutes.
+    """
     return ok(request, flows.delete_account(who, body.password))
 
 

@@ -7,22 +7,22 @@ from describe_it.auth.flow_models import TokenRequest, TokenValidity
 from describe_it.auth.flows import AccountFlows, get_account_flows
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import client_of
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 
 router = api_router()
 
 
-@router.post(
-    "/api/auth/reset-password/validate",
-    response_model=Envelope[TokenValidity],
-    responses=errors(400, 413, 415, 429, 503),
-    openapi_extra=policy(auth="none", body_limit=8 * KB),
+@router.endpoint(
+    "POST", "/api/auth/reset-password/validate", TokenValidity, policy(auth="none", body_limit=8 * KB)
 )
 def validate(
     body: TokenRequest, request: Request, flows: AccountFlows = Depends(get_account_flows)
 ) -> Response:
+    """Check a password-reset token
+
+    `{valid, expiresAt?}`; the token is not used up. At most 10 token submissions per 15 minutes per IP.
+    """
     return ok(request, flows.validate_reset_token(body.token, client_of(request)))
 
 

@@ -8,7 +8,6 @@ from describe_it.auth.models import SignoutRequest, SignoutResult
 from describe_it.auth.service import AuthService, get_auth_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -16,18 +15,19 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.post(
-    "/api/auth/signout",
-    response_model=Envelope[SignoutResult],
-    responses=errors(400, 401, 413, 415, 429, 503),
-    openapi_extra=policy(auth="optional", body_limit=8 * KB),
-)
+@router.endpoint("POST", "/api/auth/signout", SignoutResult, policy(auth="optional", body_limit=8 * KB))
 def signout(
     body: SignoutRequest,
     request: Request,
     who: Principal = Depends(principal),
     service: AuthService = Depends(get_auth_service),
 ) -> Response:
+    """Sign out
+
+    Revokes the sign-in of the bearer token, or of `refreshToken` (enough on its own when the access
+    token has expired), or with `allDevices` every sign-in of the user. Access tokens of a revoked
+    sign-in stop working at once.
+    """
     return ok(request, service.signout(who, body))
 
 

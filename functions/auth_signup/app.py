@@ -11,7 +11,6 @@ from describe_it.auth.models import SignupPending, SignupRequest, SignupResult
 from describe_it.auth.service import AuthService, get_auth_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import client_of
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.http.replay import (
@@ -42,22 +41,24 @@ register_replay_hook(
 )
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/auth/signup",
-    status_code=201,
-    response_model=Envelope[SignupResult],
-    responses={
-        202: {
-            "model": Envelope[SignupPending],
-            "description": "Verification e-mail sent (new or existing address)",
-        },
-        **errors(400, 409, 413, 415, 429, 503),
-    },
-    openapi_extra=policy(auth="none", body_limit=8 * KB, idempotent=True, replay="signup-session"),
+    SignupResult,
+    policy(auth="none", body_limit=8 * KB, idempotent=True, replay="signup-session"),
+    status=201,
+    also={202: SignupPending},
+    errors=(403,),  # a replay for a suspended account (the replay re-checks the password)
 )
 def signup(
     body: SignupRequest, request: Request, service: AuthService = Depends(get_auth_service)
 ) -> Response:
+    """Create an account
+
+    Where e-mail verification is on (in AWS): 202 `{needsEmailConfirmation: true}` for a new and an
+    existing address alike (no enumeration). Where it is off (locally): 201 with the user and a
+    session; an address or username already taken is 409. At most 5 per hour per IP.
+    """
     status, result = service.signup(body, client_of(request))
     return ok(request, result, status_code=status)
 

@@ -7,7 +7,6 @@ from describe_it.auth.flow_models import PasswordUpdated, UpdatePasswordRequest
 from describe_it.auth.flows import AccountFlows, get_account_flows
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import client_of, principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -15,11 +14,12 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.put(
+@router.endpoint(
+    "PUT",
     "/api/auth/update-password",
-    response_model=Envelope[PasswordUpdated],
-    responses=errors(400, 401, 403, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", body_limit=8 * KB),
+    PasswordUpdated,
+    policy(auth="required", body_limit=8 * KB),
+    errors=(403,),
 )
 def update_password(
     body: UpdatePasswordRequest,
@@ -27,6 +27,11 @@ def update_password(
     who: Principal = Depends(principal),
     flows: AccountFlows = Depends(get_account_flows),
 ) -> Response:
+    """Change your password
+
+    Needs the current password (a wrong one is 403 `INVALID_CREDENTIALS`); every other session ends
+    and this one is replaced by the new session in the answer. At most 5 attempts per 15 minutes.
+    """
     return ok(request, flows.update_password(who, body, client_of(request)))
 
 

@@ -7,59 +7,73 @@ from describe_it.descriptions.models import SavedDeleted, SavedDescription, Save
 from describe_it.descriptions.service import DescriptionsService, get_descriptions_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.params import PathId, path_id
 
 router = api_router()
 NOT_FOUND = "Saved description not found"
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/descriptions/saved/{id}",
-    response_model=Envelope[SavedDescription],
-    responses=errors(401, 404, 429, 503),
-    openapi_extra=policy(auth="optional", rate_class="read"),
+    SavedDescription,
+    policy(auth="optional", rate_class="read"),
+    errors=(404,),
 )
 def read_saved(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """One saved description
+
+    Yours, or a public one (guests too).
+    """
     return ok(request, service.get(who, path_id(id, NOT_FOUND)))
 
 
-@router.patch(
+@router.endpoint(
+    "PATCH",
     "/api/descriptions/saved/{id}",
-    response_model=Envelope[SavedDescription],
-    responses=errors(400, 401, 403, 404, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write"),
+    SavedDescription,
+    policy(auth="required", rate_class="write"),
+    errors=(403, 404),
 )
 def update_saved(
     body: SavedPatch,
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Edit a saved description
+
+    Rating, favourite, notes, tags, visibility; owner only.
+    """
     return ok(request, service.update(who, path_id(id, NOT_FOUND), body))
 
 
-@router.delete(
+@router.endpoint(
+    "DELETE",
     "/api/descriptions/saved/{id}",
-    response_model=Envelope[SavedDeleted],
-    responses=errors(401, 403, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write"),
+    SavedDeleted,
+    policy(auth="required", rate_class="write"),
+    errors=(403, 404),
 )
 def delete_saved(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Delete a saved description
+
+    Owner only.
+    """
     return ok(request, service.delete(who, path_id(id, NOT_FOUND)))
 
 

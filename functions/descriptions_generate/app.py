@@ -12,7 +12,6 @@ from describe_it.generation.service import Accepted, GenerationService, get_gene
 from describe_it.generation.views import DescriptionEntry, JobAccepted
 from describe_it.http.app import InternalEvents, api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import MB, policy
 from describe_it.identity import Principal
@@ -21,15 +20,14 @@ from describe_it.images.search import etag_matches
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/descriptions/generate",
-    response_model=Envelope[list[DescriptionEntry]],
-    responses={
-        202: {"model": Envelope[JobAccepted], "description": "Accepted: generated asynchronously (a job)"},
-        **errors(400, 401, 403, 409, 413, 415, 429, 502, 503, 504),
-    },
+    list[DescriptionEntry],
     # ai-describe is charged by the service, only when a model call is needed (cache hits are free).
-    openapi_extra=policy(auth="optional", body_limit=5 * MB, idempotent=True),
+    policy(auth="optional", body_limit=5 * MB, idempotent=True),
+    also={202: JobAccepted},  # generated asynchronously: a job (Prefer: respond-async, maxLength > 450)
+    errors=(403, 404, 502, 504),
 )
 def generate(
     body: GenerateRequest,
@@ -39,6 +37,13 @@ def generate(
     who: Principal = Depends(principal),
     service: GenerationService = Depends(get_generation_service),
 ) -> Response:
+    """Describe an image in English and Spanish
+
+    Both languages in parallel on the describe workflow, from the generation cache when it has them (no
+    model call, `cached: true`). `Prefer: respond-async` (or `maxLength` over 450) answers 202 with a job to
+    poll at `statusUrl`. `Cache-Control: no-cache` or `fresh: true` skips the cache read. The `ai-describe`
+    limit is charged only when a model is called; a foreign `sessionId` is 404, `save` as a guest 401.
+    """
     wants_async = prefers_async(prefer)
     outcome = service.generate(who, body, respond_async=wants_async, no_cache=no_cache(cache_control))
     if isinstance(outcome, Accepted):
@@ -49,13 +54,19 @@ def generate(
     return ok(request, outcome.entries, message=outcome.message, headers=outcome.rate_headers)
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/descriptions/generate",
-    response_model=Envelope[ServiceInfo],
-    responses={304: {"description": "Not modified"}, **errors(429)},
-    openapi_extra=policy(auth="none", rate_class="read"),
+    ServiceInfo,
+    policy(auth="none", rate_class="read"),
+    also={304: None},  # If-None-Match names the current answer
+    headers=("ETag", "Cache-Control"),
 )
 def capabilities(request: Request, if_none_match: str | None = Header(None)) -> Response:
+    """Description generation capabilities
+
+    Styles, lengths, image inputs, limits and whether the model path is up (spec §5.2).
+    """
     info = service_info()
     headers = {"ETag": etag(info), "Cache-Control": CACHE_CONTROL}
     if etag_matches(if_none_match, headers["ETag"]):

@@ -8,7 +8,6 @@ from describe_it.descriptions.params import SavedQuery, saved_query
 from describe_it.descriptions.service import DescriptionsService, get_descriptions_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -17,11 +16,11 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/descriptions/saved",
-    response_model=Envelope[list[SavedDescription]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+    list[SavedDescription],
+    policy(auth="required", rate_class="read"),
 )
 def read_saved(
     request: Request,
@@ -30,19 +29,23 @@ def read_saved(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Your saved descriptions
+
+    A page of the descriptions you saved, filtered and sorted (spec §5.4).
+    """
     rows, block = service.list_saved(who, query.filters, query.sort, page)
     return ok(request, rows, pagination=block)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/descriptions/saved",
-    status_code=201,
-    response_model=Envelope[SavedDescription],
-    responses={
-        200: {"description": "This generationId was saved before: the existing row"},
-        **errors(400, 401, 404, 409, 413, 415, 429, 503),
-    },
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    SavedDescription,
+    policy(auth="required", rate_class="write", idempotent=True),
+    status=201,
+    also={200: SavedDescription},  # this generationId was saved before: the existing row
+    errors=(404,),
+    headers=("Location",),
 )
 def save(
     body: SaveRequest,
@@ -50,6 +53,10 @@ def save(
     who: Principal = Depends(principal),
     service: DescriptionsService = Depends(get_descriptions_service),
 ) -> Response:
+    """Save a description
+
+    Stores an English/Spanish pair for an image (by `imageId` or `imageUrl`); a repeated `generationId` answers 200 with the row saved before.
+    """
     saved = service.save(who, body)
     location = {"Location": f"/api/descriptions/saved/{saved.description.id}"}
     if not saved.created:

@@ -4,38 +4,40 @@ URL, locally the file itself as an attachment."""
 from fastapi import Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
+from describe_it.export.files import FILE_FORMATS
 from describe_it.export.history import ExportHistory, get_export_history
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import errors
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
 from describe_it.runtime.blobs import attachment
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.params import PathId, path_id
 
 router = api_router()
 
-_FILE_TYPES = ("application/json", "text/csv", "application/pdf", "application/octet-stream", "text/plain")
+# Every kind of file an export can be (documented by media type, without parameters such as charset).
+_FILE_TYPES = tuple(dict.fromkeys(kind.media_type.split(";")[0] for kind in FILE_FORMATS.values()))
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/export/{id}/download",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The file (local mode), with Content-Disposition: attachment",
-            "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in _FILE_TYPES},
-        },
-        302: {"description": "AWS: Location is a presigned S3 URL, valid 15 minutes"},
-        **errors(401, 404, 409, 429, 503),
-    },
-    openapi_extra=policy(auth="required", rate_class="read"),
+    None,
+    policy(auth="required", rate_class="read"),
+    files=_FILE_TYPES,  # locally: the file itself, as an attachment
+    also={302: None},  # AWS: Location is a presigned S3 URL, valid 15 minutes
+    errors=(404, 409),
+    headers=("Content-Disposition",),
 )
 def download_export(
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """Download an export's file
+
+    In AWS a 302 to a presigned S3 URL (15 minutes); locally the file itself as an attachment. 409 while it is not completed.
+    """
     file = history.download(who, path_id(id, "Export not found"))
     if file.redirect is not None:
         return RedirectResponse(file.redirect, status_code=302)

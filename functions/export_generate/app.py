@@ -12,7 +12,6 @@ from describe_it.export.history import get_export_history
 from describe_it.export.service import ExportService, check_tier, get_export_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.gates import register_gate
 from describe_it.http.policy import policy
@@ -46,20 +45,15 @@ register_replay_hook(
 register_gate("export-tier", lambda who, inputs: check_tier(who, inputs["body"].format))
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/export/generate",
-    status_code=201,
-    response_model=Envelope[ExportCreated],
-    responses={
-        202: {
-            "model": Envelope[ExportCreated],
-            "description": "Queued for the export worker: poll the export",
-        },
-        **errors(400, 401, 403, 404, 413, 415, 429, 503),
-    },
-    openapi_extra=policy(
-        auth="required", rate_class="export", idempotent=True, replay="export-link", gate="export-tier"
-    ),
+    ExportCreated,
+    policy(auth="required", rate_class="export", idempotent=True, replay="export-link", gate="export-tier"),
+    status=201,
+    also={202: ExportCreated},  # queued for the export worker: poll the export
+    errors=(403, 404),
+    headers=("Location",),
 )
 def generate_export(
     body: ExportRequest,
@@ -67,6 +61,10 @@ def generate_export(
     who: Principal = Depends(principal),
     service: ExportService = Depends(get_export_service),
 ) -> Response:
+    """Export your data
+
+    Vocabulary, descriptions, answers or progress as JSON, CSV, PDF, Anki or Quizlet: 201 with the file when it is small, else 202 and the export worker builds it (poll `GET /api/export/{id}`). Some formats need a paid tier (403 `FEATURE_REQUIRED`).
+    """
     status, export = service.generate(who, body)
     return ok(request, export, status_code=status, headers={"Location": f"/api/export/{export.id}"})
 

@@ -7,27 +7,31 @@ from describe_it.export.api import ExportView
 from describe_it.export.history import ExportHistory, get_export_history
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.params import PathId, path_id
 
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/export/{id}",
-    response_model=Envelope[ExportView],
-    responses=errors(401, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+    ExportView,
+    policy(auth="required", rate_class="read"),
+    errors=(404,),
 )
 def read_export(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """One export
+
+    Its status, and a fresh download link once it is completed.
+    """
     return ok(request, history.get(who, path_id(id, "Export not found")))
 
 

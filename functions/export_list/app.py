@@ -7,7 +7,6 @@ from describe_it.export.api import ExportView, Format, Status
 from describe_it.export.history import ExportHistory, get_export_history
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -16,12 +15,7 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.get(
-    "/api/export",
-    response_model=Envelope[list[ExportView]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/export", list[ExportView], policy(auth="required", rate_class="read"))
 def list_exports(
     request: Request,
     status: Status | None = Query(None),
@@ -30,6 +24,10 @@ def list_exports(
     who: Principal = Depends(principal),
     history: ExportHistory = Depends(get_export_history),
 ) -> Response:
+    """Your exports
+
+    With their status (spec §13).
+    """
     exports, block = history.history(who, status=status, format=format, page=page)
     return ok(request, exports, pagination=block)
 

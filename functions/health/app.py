@@ -6,7 +6,6 @@ from starlette.responses import Response
 from describe_it.health.models import Liveness
 from describe_it.health.service import liveness
 from describe_it.http.app import api_router, create_app, make_handler
-from describe_it.http.docs import Envelope
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 
@@ -15,8 +14,12 @@ router = api_router()
 
 # No DynamoDB rate limit here on purpose: a liveness probe must not depend on DynamoDB. The
 # gateway's per-route throttle (template.yaml) protects this route instead.
-@router.get("/api/health", response_model=Envelope[Liveness], openapi_extra=policy(auth="none", burst=False))
+@router.endpoint("GET", "/api/health", Liveness, policy(auth="none", burst=False), headers=("Cache-Control",))
 def health(request: Request) -> Response:
+    """Liveness
+
+    Touches no dependency (database, DynamoDB); `HEAD` works too. Cacheable for 5 seconds.
+    """
     return ok(request, liveness(), headers={"Cache-Control": "public, max-age=5"})
 
 

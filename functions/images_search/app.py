@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -23,19 +22,22 @@ from describe_it.images.search import (
 
 router = api_router()
 
-# Any: the two decorators take these as keyword arguments of different types.
-_ROUTE: dict[str, Any] = {
-    "response_model": Envelope[SearchResult],
-    "responses": {
-        304: {"description": "Not modified (If-None-Match names the current page)"},
-        **errors(400, 401, 429, 502, 503, 504),
-    },
-    "openapi_extra": policy(auth="optional", rate_class="images"),
-}
+
+def _route(path: str, summary: str | None = None) -> Any:
+    return router.endpoint(
+        "GET",
+        path,
+        SearchResult,
+        policy(auth="optional", rate_class="images"),
+        also={304: None},  # If-None-Match names the current page
+        errors=(502, 504),
+        headers=("ETag", "Cache-Control"),
+        summary=summary,
+    )
 
 
-@router.get("/api/images/search", **_ROUTE)
-@router.get("/api/images/search-edge", **_ROUTE)
+@_route("/api/images/search")
+@_route("/api/images/search-edge", summary="Search photos (alias of /api/images/search)")
 def search_images(
     request: Request,
     params: SearchParams = Depends(search_params),
@@ -43,6 +45,10 @@ def search_images(
     who: Principal = Depends(principal),
     service: ImageSearchService = Depends(get_image_search_service),
 ) -> Response:
+    """Search photos
+
+    Unsplash search with a shared cache (or the demo catalogue without a key); `If-None-Match` with the page's `ETag` answers 304 (spec §9.1).
+    """
     result = service.search(who, params)
     headers = {"ETag": etag(result), "Cache-Control": cache_control(who)}
     if etag_matches(if_none_match, headers["ETag"]):

@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -14,12 +13,13 @@ from describe_it.textai.phrases_models import PhrasesRequest, PhrasesResult
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/phrases/extract",
-    response_model=Envelope[PhrasesResult],
-    responses=errors(400, 401, 413, 415, 429, 502, 503, 504),
+    PhrasesResult,
     # ai-text is charged by the service just before a model call: cache hits are free (spec §2.3).
-    openapi_extra=policy(auth="optional", body_limit=128 * KB),
+    policy(auth="optional", body_limit=128 * KB),
+    errors=(502, 504),
 )
 def extract_phrases(
     body: PhrasesRequest,
@@ -27,6 +27,10 @@ def extract_phrases(
     cache_control: str | None = Header(None),
     who: Principal = Depends(principal),
 ) -> Response:
+    """Extract vocabulary from a text
+
+    Phrases of a Spanish text, categorised and sorted (spec §7); `Cache-Control: no-cache` asks for a fresh extraction. The `ai-text` limit is charged only when a model is called.
+    """
     from describe_it.textai.phrases import get_phrases_service
 
     fresh = "no-cache" in (cache_control or "").lower()

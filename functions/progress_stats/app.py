@@ -6,7 +6,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -16,17 +15,16 @@ from describe_it.progress.service import ProgressService, get_progress_service
 router = api_router()
 
 
-@router.get(
-    "/api/progress/stats",
-    response_model=Envelope[ProgressStats],
-    responses=errors(401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/progress/stats", ProgressStats, policy(auth="required", rate_class="read"))
 def read_stats(
     request: Request,
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Progress dashboard
+
+    Points, streaks, totals and today's activity (spec §11.3).
+    """
     return ok(request, service.stats(who))
 
 

@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -16,18 +15,17 @@ from describe_it.vocabulary.models import Int
 router = api_router()
 
 
-@router.get(
-    "/api/progress/streak",
-    response_model=Envelope[Streak],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/progress/streak", Streak, policy(auth="required", rate_class="read"))
 def read_streak(
     request: Request,
     days: Int = Query(30, ge=7, le=365, description="Days of history (7–365)"),
     who: Principal = Depends(principal),
     service: ProgressService = Depends(get_progress_service),
 ) -> Response:
+    """Your streak
+
+    Active days in your time zone, current and longest streak, and the day history (spec §11.4).
+    """
     return ok(request, service.streak(who, days))
 
 

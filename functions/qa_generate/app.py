@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -14,12 +13,13 @@ from describe_it.textai.qa_models import QaCapabilities, QaRequest, QaResult
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/qa/generate",
-    response_model=Envelope[QaResult],
-    responses=errors(400, 401, 413, 415, 429, 502, 503, 504),
+    QaResult,
     # ai-text is charged by the service just before a model call: cache hits are free (spec §2.3).
-    openapi_extra=policy(auth="optional", body_limit=128 * KB),
+    policy(auth="optional", body_limit=128 * KB),
+    errors=(502, 504),
 )
 def generate_questions(
     body: QaRequest,
@@ -27,6 +27,10 @@ def generate_questions(
     cache_control: str | None = Header(None),
     who: Principal = Depends(principal),
 ) -> Response:
+    """Generate comprehension questions
+
+    Questions about a text (spec §6.1); `Cache-Control: no-cache` asks for fresh ones. The `ai-text` limit is charged only when a model is called.
+    """
     from describe_it.textai.qa import get_qa_service
 
     result, decision = get_qa_service().generate(who, body, fresh="no-cache" in (cache_control or "").lower())
@@ -35,13 +39,18 @@ def generate_questions(
     return ok(request, result)
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/qa/generate",
-    response_model=Envelope[QaCapabilities],
-    responses=errors(429),
-    openapi_extra=policy(auth="none", rate_class="read"),
+    QaCapabilities,
+    policy(auth="none", rate_class="read"),
+    headers=("Cache-Control",),
 )
 def capabilities(request: Request) -> Response:
+    """Question generation limits
+
+    What `POST /api/qa/generate` accepts (spec §6.2).
+    """
     from describe_it.textai.capabilities import qa_capabilities
 
     return ok(request, qa_capabilities(), headers={"Cache-Control": "public, max-age=3600"})

@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -18,12 +17,7 @@ from describe_it.qa.answers_repository import AnswerFilter
 router = api_router()
 
 
-@router.get(
-    "/api/qa/responses",
-    response_model=Envelope[list[QaResponse]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/qa/responses", list[QaResponse], policy(auth="required", rate_class="read"))
 def read_answers(
     request: Request,
     filters: AnswerFilter = Depends(answer_filter),
@@ -31,16 +25,21 @@ def read_answers(
     who: Principal = Depends(principal),
     service: AnswersService = Depends(get_answers_service),
 ) -> Response:
+    """Your recorded answers
+
+    A page of your answers to comprehension questions, with filters (spec §6.3).
+    """
     answers, block = service.answers(who, filters, page)
     return ok(request, answers, pagination=block)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/qa/responses",
-    status_code=201,
-    response_model=Envelope[QaResponse],
-    responses=errors(400, 401, 404, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    QaResponse,
+    policy(auth="required", rate_class="write", idempotent=True),
+    status=201,
+    errors=(404,),
 )
 def record_answer(
     body: AnswerRequest,
@@ -48,6 +47,10 @@ def record_answer(
     who: Principal = Depends(principal),
     service: AnswersService = Depends(get_answers_service),
 ) -> Response:
+    """Record an answer
+
+    One answer to a comprehension question: a free answer (`userAnswer`) or a choice (`selectedIndex`).
+    """
     return ok(request, service.record(who, body), status_code=201)
 
 

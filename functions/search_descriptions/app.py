@@ -6,11 +6,11 @@ from starlette.responses import Response
 from describe_it.descriptions.models import StyleField
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
+from describe_it.models import NONBLANK_PATTERN, rule, server_rules
 from describe_it.search.descriptions import (
     DescriptionHit,
     DescriptionSearchService,
@@ -22,22 +22,34 @@ from describe_it.vocabulary.models import QueryBool, is_true
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/search/descriptions",
-    response_model=Envelope[list[DescriptionHit]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="optional", rate_class="read"),
+    list[DescriptionHit],
+    policy(auth="optional", rate_class="read"),
 )
 def search_descriptions(
     request: Request,
-    q: str | None = Query(None, max_length=2000, description="1–100 characters"),
+    q: str = Query(
+        max_length=2000,
+        description="1–100 characters after trimming",
+        json_schema_extra={"pattern": NONBLANK_PATTERN, "maxLength": 100},
+    ),
     scope: Scope = Query("mine", description="Guests: public only"),
     style: StyleField | None = Query(None),
-    favorite: QueryBool | None = Query(None, description="Own descriptions only (scope=mine)"),
+    favorite: QueryBool | None = Query(
+        None,
+        description="Own descriptions only (scope=mine)",
+        json_schema_extra=server_rules(rule("favorite", "only with scope=mine", code="invalid")),
+    ),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),
     service: DescriptionSearchService = Depends(get_description_search_service),
 ) -> Response:
+    """Search descriptions
+
+    Full-text search over saved descriptions in both languages; guests search public ones only (spec §12).
+    """
     favorite_only = None if favorite is None else is_true(favorite)
     hits, block = service.search(who, q, scope, style, favorite_only, page)
     return ok(request, hits, pagination=block)

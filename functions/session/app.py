@@ -5,45 +5,54 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
 from describe_it.sessions.models import SessionPatch, SessionView
 from describe_it.sessions.service import SessionService, get_session_service
-from describe_it.vocabulary.params import path_id
+from describe_it.vocabulary.params import PathId, path_id
 
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/sessions/{id}",
-    response_model=Envelope[SessionView],
-    responses=errors(401, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+    SessionView,
+    policy(auth="required", rate_class="read"),
+    errors=(404,),
 )
 def read_session(
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """One learning session
+
+    Yours only (404 otherwise).
+    """
     return ok(request, service.get(who, path_id(id, "Session not found")))
 
 
-@router.patch(
+@router.endpoint(
+    "PATCH",
     "/api/sessions/{id}",
-    response_model=Envelope[SessionView],
-    responses=errors(400, 401, 404, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write"),
+    SessionView,
+    policy(auth="required", rate_class="write"),
+    errors=(404, 409),
 )
 def update_session(
     body: SessionPatch,
     request: Request,
-    id: str,
+    id: PathId,
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Update or end a session
+
+    Counters and status; ending it fixes its duration.
+    """
     return ok(request, service.update(who, path_id(id, "Session not found"), body))
 
 

@@ -5,52 +5,42 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.progress.params import Range, time_range
+from describe_it.progress.params import Range, range_params
 from describe_it.sessions.models import SessionCreate, SessionTypeField, SessionView, Status
 from describe_it.sessions.service import SessionService, get_session_service
 
 router = api_router()
 
 
-def started_range(
-    start: str | None = Query(None, alias="from", max_length=40, description="Date or RFC 3339 timestamp"),
-    start_alias: str | None = Query(None, alias="dateFrom", max_length=40),
-    end: str | None = Query(None, alias="to", max_length=40, description="Date (whole day) or timestamp"),
-    end_alias: str | None = Query(None, alias="dateTo", max_length=40),
-) -> Range:
-    return time_range(start, start_alias, end, end_alias)
-
-
-@router.get(
-    "/api/sessions",
-    response_model=Envelope[list[SessionView]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-)
+@router.endpoint("GET", "/api/sessions", list[SessionView], policy(auth="required", rate_class="read"))
 def read_sessions(
     request: Request,
     status: Status | None = Query(None),
     session_type: SessionTypeField | None = Query(None, alias="sessionType"),
-    started: Range = Depends(started_range),
+    started: Range = Depends(range_params),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Your learning sessions
+
+    A page of sessions, filtered by status, type and start time (spec §11.6).
+    """
     sessions, block = service.page(who, status=status, session_type=session_type, started=started, page=page)
     return ok(request, sessions, pagination=block)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/sessions",
-    status_code=201,
-    response_model=Envelope[SessionView],
-    responses=errors(400, 401, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    SessionView,
+    policy(auth="required", rate_class="write", idempotent=True),
+    status=201,
+    headers=("Location",),
 )
 def start_session(
     body: SessionCreate,
@@ -58,6 +48,10 @@ def start_session(
     who: Principal = Depends(principal),
     service: SessionService = Depends(get_session_service),
 ) -> Response:
+    """Start a learning session
+
+    201 with the session and its `Location`.
+    """
     created = service.create(who, body, request.headers.get("user-agent"))
     return ok(request, created, status_code=201, headers={"Location": f"/api/sessions/{created.id}"})
 

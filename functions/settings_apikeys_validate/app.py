@@ -7,7 +7,6 @@ from describe_it.apikeys.models import ValidateRequest, ValidateResult
 from describe_it.apikeys.service import ApiKeysService, get_apikeys_service
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -15,12 +14,13 @@ from describe_it.identity import Principal
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/settings/apikeys/validate",
-    response_model=Envelope[ValidateResult],
-    responses=errors(400, 401, 413, 415, 429, 502, 503, 504),
+    ValidateResult,
     # The `keys` class fails closed, which the route policy cannot express: the service charges it.
-    openapi_extra=policy(auth="optional", rate_class=None),
+    policy(auth="optional", rate_class=None),
+    errors=(502, 504),
 )
 def validate_key(
     body: ValidateRequest,
@@ -28,6 +28,12 @@ def validate_key(
     who: Principal = Depends(principal),
     service: ApiKeysService = Depends(get_apikeys_service),
 ) -> Response:
+    """Check a provider key
+
+    With `apiKey`: that key's format, then one cheap provider call. Without: your stored key (needs
+    a token). 200 even when the key is invalid (`valid: false`); 502/504 when the provider cannot be
+    reached. 5 per hour for guests, 10 for users (class `keys`, fails closed).
+    """
     result, decision = service.validate(who, body)
     return ok(request, result, headers=decision.headers())
 

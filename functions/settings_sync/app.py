@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -15,14 +14,13 @@ from describe_it.user_settings.service import SettingsService, etag, etag_matche
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/settings/sync",
-    response_model=Envelope[SettingsSync],
-    responses={
-        304: {"description": "Not modified (If-None-Match names the current version)"},
-        **errors(401, 429, 503),
-    },
-    openapi_extra=policy(auth="required", rate_class="read"),
+    SettingsSync,
+    policy(auth="required", rate_class="read"),
+    also={304: None},
+    headers=("ETag",),
 )
 def sync_settings(
     request: Request,
@@ -30,6 +28,11 @@ def sync_settings(
     who: Principal = Depends(principal),
     service: SettingsService = Depends(get_settings_service),
 ) -> Response:
+    """Your settings for cross-device sync
+
+    The full document with its `ETag`; `If-None-Match` naming the current version → 304 without a
+    body.
+    """
     document = service.sync(who)
     tag = etag(document.version)
     if etag_matches(if_none_match, document.version):

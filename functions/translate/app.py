@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import KB, policy
 from describe_it.identity import Principal
@@ -19,14 +18,19 @@ from describe_it.textai.translate_models import (
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/translate",
-    response_model=Envelope[SingleTranslation | BatchTranslation],
-    responses=errors(400, 401, 413, 415, 429, 502, 503, 504),
+    SingleTranslation | BatchTranslation,
     # ai-text is charged by the service just before a model call: cache hits are free (spec §2.3).
-    openapi_extra=policy(auth="optional", body_limit=128 * KB),
+    policy(auth="optional", body_limit=128 * KB),
+    errors=(502, 504),
 )
 def translate(body: TranslateRequest, request: Request, who: Principal = Depends(principal)) -> Response:
+    """Translate text
+
+    One text or a batch of up to 50, between Spanish and English; offline translations come from the language toolkit. The `ai-text` limit is charged only when a model is called (cache hits are free).
+    """
     from describe_it.textai.translate import get_translate_service
 
     result, decision = get_translate_service().translate(who, body)
@@ -35,13 +39,18 @@ def translate(body: TranslateRequest, request: Request, who: Principal = Depends
     return ok(request, result)
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/translate",
-    response_model=Envelope[TranslateCapabilities],
-    responses=errors(429),
-    openapi_extra=policy(auth="none", rate_class="read"),
+    TranslateCapabilities,
+    policy(auth="none", rate_class="read"),
+    headers=("Cache-Control",),
 )
 def capabilities(request: Request) -> Response:
+    """Translation languages and limits
+
+    What `POST /api/translate` accepts.
+    """
     from describe_it.textai.capabilities import translate_capabilities
 
     return ok(request, translate_capabilities(), headers={"Cache-Control": "public, max-age=86400"})

@@ -5,7 +5,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
@@ -17,11 +16,12 @@ from describe_it.vocabulary.service import VocabularyService, get_vocabulary_ser
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/vocabulary/items",
-    response_model=Envelope[list[ItemWithProgress]],
-    responses=errors(400, 401, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+    list[ItemWithProgress],
+    policy(auth="required", rate_class="read"),
+    errors=(404,),
 )
 def read_items(
     request: Request,
@@ -30,6 +30,10 @@ def read_items(
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Your items
+
+    A page of your items across your lists (or of one readable list: `listId`), filtered and sorted.
+    """
     items, block = service.items(who, query.filters, query.include_progress, query.sort, page)
     return ok(request, items, pagination=block)
 

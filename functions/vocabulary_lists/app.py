@@ -7,38 +7,43 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
-from describe_it.vocabulary.models import Category, ListView, ListWrite, QueryBool, is_true
-from describe_it.vocabulary.params import query_text
+from describe_it.vocabulary.models import Category, ListCreate, ListWithProgress, QueryBool, is_true
+from describe_it.vocabulary.params import ORDER, query_text, sort_param, text_param
 from describe_it.vocabulary.service import LIST_SORTS, VocabularyService, get_vocabulary_service, sorting
 
 router = api_router()
 
 
-@router.get(
-    "/api/vocabulary/lists",
-    response_model=Envelope[list[ListView]],
-    responses=errors(400, 401, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+@router.endpoint(
+    "GET", "/api/vocabulary/lists", list[ListWithProgress], policy(auth="required", rate_class="read")
 )
 def read_lists(
     request: Request,
     scope: Literal["mine", "shared", "public", "all"] = Query("mine"),
-    q: str | None = Query(None, max_length=300, description="Fuzzy name filter"),
+    q: str | None = Query(
+        None, max_length=300, description="Fuzzy name filter", json_schema_extra=text_param(100)
+    ),
     category: Category | None = Query(None),
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
-    sort: str | None = Query(None, max_length=40, description="createdAt | name | totalWords"),
-    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
-    order: str | None = Query(None, max_length=10, description="asc | desc (default desc)"),
-    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+    sort: str | None = Query(None, max_length=40, json_schema_extra=sort_param(tuple(LIST_SORTS))),
+    sort_by: str | None = Query(
+        None, alias="sortBy", max_length=40, json_schema_extra=sort_param(tuple(LIST_SORTS))
+    ),
+    order: str | None = Query(None, max_length=10, json_schema_extra=ORDER),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10, json_schema_extra=ORDER),
     page: Page = Depends(page_params),
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Your lists
+
+    Yours (`scope=mine`), shared with you, public, or all of them; `q` matches names fuzzily (accents
+    and case ignored); `includeProgress=true` adds your progress on each.
+    """
     lists, block = service.lists(
         who,
         scope=scope,
@@ -51,19 +56,25 @@ def read_lists(
     return ok(request, lists, pagination=block)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/vocabulary/lists",
-    status_code=201,
-    response_model=Envelope[ListView],
-    responses=errors(400, 401, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    ListWithProgress,
+    policy(auth="required", rate_class="write", idempotent=True),
+    status=201,
+    errors=(409,),
+    headers=("Location",),
 )
 def create_list(
-    body: ListWrite,
+    body: ListCreate,
     request: Request,
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Create a list
+
+    Names are unique per owner, ignoring case (409 with `existingId`).
+    """
     created = service.create_list(who, body)
     return ok(request, created, status_code=201, headers={"Location": f"/api/vocabulary/lists/{created.id}"})
 

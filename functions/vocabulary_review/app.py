@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.policy import policy
 from describe_it.identity import Principal
@@ -18,11 +17,12 @@ from describe_it.vocabulary.models import QueryBool
 router = api_router()
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/vocabulary/review",
-    response_model=Envelope[ReviewQueue],
-    responses=errors(400, 401, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
+    ReviewQueue,
+    policy(auth="required", rate_class="read"),
+    errors=(404,),
 )
 def read_queue(
     request: Request,
@@ -33,17 +33,23 @@ def read_queue(
     who: Principal = Depends(principal),
     service: ReviewService = Depends(get_review_service),
 ) -> Response:
+    """Cards due for review
+
+    Due cards (oldest first), then new items in list order up to your daily goal; "today" follows your
+    time zone.
+    """
     queue = service.queue(
         who, limit=limit, list_id=list_id, include_new=include_new in ("true", "1"), new_limit=new_limit
     )
     return ok(request, queue)
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/vocabulary/review",
-    response_model=Envelope[ReviewResult],
-    responses=errors(400, 401, 404, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", idempotent=True),
+    ReviewResult,
+    policy(auth="required", rate_class="write", idempotent=True),
+    errors=(404, 409),
 )
 def submit_review(
     body: ReviewRequest,
@@ -51,6 +57,11 @@ def submit_review(
     who: Principal = Depends(principal),
     service: ReviewService = Depends(get_review_service),
 ) -> Response:
+    """Rate a card
+
+    `again|hard|good|easy` (or 1–4, or SM-2 `quality` 0–5) schedules the item with FSRS-6. A
+    `reviewedAt` older than the last review is 409 `out_of_order`.
+    """
     return ok(request, service.review(who, body))
 
 

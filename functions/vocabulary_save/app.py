@@ -6,7 +6,6 @@ from starlette.responses import Response
 from describe_it.errors import Detail, ValidationFailed
 from describe_it.http.app import api_router, create_app, make_handler
 from describe_it.http.deps import principal
-from describe_it.http.docs import Envelope, errors
 from describe_it.http.envelope import ok
 from describe_it.http.pagination import Page, page_params
 from describe_it.http.policy import MB, policy
@@ -18,13 +17,15 @@ from describe_it.vocabulary.service import VocabularyService, get_vocabulary_ser
 router = api_router()
 
 
-@router.post(
+@router.endpoint(
+    "POST",
     "/api/vocabulary/save",
-    status_code=201,
-    response_model=Envelope[ItemView | BulkSaved],
-    responses=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="write", body_limit=1 * MB, idempotent=True),
-    description="Single `{vocabulary}` → 201 Item; bulk `{vocabularyItems}` (1–500) → 201, or 200 if none created.",
+    ItemView | BulkSaved,
+    policy(auth="required", rate_class="write", body_limit=1 * MB, idempotent=True),
+    status=201,
+    also={200: BulkSaved},
+    errors=(403, 404, 409),
+    headers=("Location",),
 )
 def save(
     body: SaveRequest,
@@ -32,6 +33,13 @@ def save(
     who: Principal = Depends(principal),
     service: VocabularyService = Depends(get_vocabulary_service),
 ) -> Response:
+    """Save vocabulary
+
+    `{vocabulary}`: one item → 201 with `Location` (the same Spanish text in the list is 409 with
+    `existingId`). `{vocabularyItems}` (1–500): one statement; each entry reported as `created`,
+    `duplicate` or `invalid` → 201, or 200 when none was created. `collectionName` picks (or creates)
+    your list of that name.
+    """
     if body.vocabulary_items is not None:
         saved = service.save_many(who, body)
         return ok(request, saved, status_code=201 if saved.counts.created else 200)
@@ -44,12 +52,13 @@ def save(
     return ok(request, item, status_code=201, headers={"Location": f"/api/vocabulary/items/{item.id}"})
 
 
-@router.get(
+@router.endpoint(
+    "GET",
     "/api/vocabulary/save",
-    response_model=Envelope[list[ItemWithProgress]],
-    responses=errors(400, 401, 404, 429, 503),
-    openapi_extra=policy(auth="required", rate_class="read"),
-    summary="Alias of GET /api/vocabulary/items (legacy)",
+    list[ItemWithProgress],
+    policy(auth="required", rate_class="read"),
+    errors=(404,),
+    summary="Your items (legacy alias of GET /api/vocabulary/items)",
 )
 def read_items(
     request: Request,

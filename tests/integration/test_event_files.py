@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.functions import LambdaContext, load_function
 from tests.support.api import session_for
-from tests.support.lambda_invoke import EVENTS, Reply
+from tests.support.lambda_invoke import EVENTS, invoke
 
 NON_HTTP = {"migrate", "email_sender", "describe_language", "export_worker"}  # tests/integration/ai/, export/
 BAD_INPUT_WORDS = (
@@ -41,7 +40,7 @@ def test_event_file_through_handler(function: str, path: Path) -> None:
     if "Bearer PLACEHOLDER" in text:
         token = session_for("events@example.com")["access_token"]
         text = text.replace("Bearer PLACEHOLDER", f"Bearer {token}")
-    reply = Reply(load_function(function).lambda_handler(json.loads(text), LambdaContext()))
+    reply = invoke(function, json.loads(text))  # checked against the documented contract too
     if function == "settings_apikeys_validate" and reply.status == 502:
         assert reply.json["code"] == "UPSTREAM_ERROR"  # the provider is unreachable from tests: said honestly
     else:

@@ -39,8 +39,16 @@ class Reply:
 
 
 def invoke(function: str, event: dict[str, Any]) -> Reply:
+    """Call the handler; every HTTP reply is checked against the documented contract
+    (``tests/support/contract.py``): an undocumented status or a body off its schema fails the test."""
     handler = load_function(function).lambda_handler
-    return Reply(handler(event, LambdaContext()))
+    reply = Reply(handler(event, LambdaContext()))
+    http = (event.get("requestContext") or {}).get("http")
+    if http is not None:
+        from tests.support.contract import check
+
+        check(http["method"], event.get("rawPath") or http["path"], reply.status, reply.headers, reply.text)
+    return reply
 
 
 def event_file(function: str, case: str) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from uuid import UUID
 from pydantic import BeforeValidator, SecretStr
 from pydantic_core import PydanticCustomError
 
-from describe_it.apikeys.models import well_formed
+from describe_it.apikeys.models import FORMATS, well_formed
+from describe_it.models import Schema, stripped
 from describe_it.settings import Settings, get_settings
 
 KeySource = Literal["caller", "stored", "server"]
@@ -66,7 +67,16 @@ def _user_api_key(value: Any) -> SecretStr | None:
 
 
 # The request field type of ``userApiKey`` for the AI routes.
-UserApiKey = Annotated[SecretStr | None, BeforeValidator(_user_api_key)]
+UserApiKey = Annotated[
+    SecretStr | None,
+    BeforeValidator(_user_api_key),
+    Schema(
+        {
+            "pattern": stripped(f"^(?:{FORMATS['anthropic'].pattern.removeprefix('^').removesuffix('$')})?$"),
+            "description": "Your own Anthropic key (`sk-ant-…`) for this call; blank = not sent",
+        }
+    ),
+]
 
 
 def resolve_key(body_key: SecretStr | None, user_id: UUID | None) -> ApiKey | None:

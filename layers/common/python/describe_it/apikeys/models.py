@@ -6,12 +6,12 @@ Error messages here never quote the input: a rejected key must not come back in 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import ApiModel, Timestamp
+from describe_it.models import ApiModel, Schema, Timestamp, rule, server_rules, stripped
 
 Provider = Literal["anthropic", "unsplash"]
 PROVIDERS: tuple[Provider, ...] = ("anthropic", "unsplash")
@@ -26,6 +26,12 @@ NAMES = {"anthropic": "Anthropic", "unsplash": "Unsplash"}
 
 def well_formed(provider: str, key: str) -> bool:
     return FORMATS[provider].match(key) is not None
+
+
+def _key_schema(provider: str) -> Schema:
+    """The key format in the document: trimmed first, and a blank value means "not sent"."""
+    inner = FORMATS[provider].pattern.removeprefix("^").removesuffix("$")
+    return Schema({"pattern": stripped(f"^(?:{inner})?$"), "format": "password"})
 
 
 def _blank_is_absent(value: Any) -> Any:
@@ -53,8 +59,12 @@ class ApiKeysWrite(ApiModel):
     """``{anthropic?, unsplash?}``; ``null`` deletes that key. Legacy ``{apiKeys: {...}}`` and
     ``{settings: {apiKeys: {...}}}`` are unwrapped (canonical top-level fields win)."""
 
-    anthropic: str | None = Field(None, description="sk-ant-… key; null deletes the stored key")
-    unsplash: str | None = Field(None, description="Unsplash access key; null deletes the stored key")
+    anthropic: Annotated[str, _key_schema("anthropic")] | None = Field(
+        None, description="sk-ant-… key; null deletes the stored key; blank = not sent"
+    )
+    unsplash: Annotated[str, _key_schema("unsplash")] | None = Field(
+        None, description="Unsplash access key; null deletes the stored key; blank = not sent"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -105,6 +115,12 @@ class ApiKeysView(ApiModel):
 
 
 class ValidateRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("apiKey", "without apiKey: a stored key of yours to test", code="required")
+        )
+    )
+
     provider: Provider
     api_key: str | None = Field(
         None, max_length=1024, description="Omitted: the caller's stored key is tested"

@@ -2,30 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from describe_it.auth.models import (
+    COMMON,
+    NEW_PASSWORD,
+    NOT_EMAIL,
+    UNKNOWN_ZONE,
+    Email,
+    FullName,
+    NewPassword,
+    Password,
     Session,
     SpanishLevel,
+    TimeZone,
     UiLanguage,
     User,
+    Username,
     check_email,
     check_time_zone,
     check_username,
 )
-from describe_it.models import ApiModel, SafeText, Text, Timestamp
+from describe_it.models import (
+    ApiModel,
+    Schema,
+    Text,
+    Timestamp,
+    rule,
+    server_rules,
+    stripped,
+)
 
 TOKEN_FIELD = Field(min_length=16, max_length=256)
+# Only a token the server e-mailed is accepted: any other is the same 400, whatever its shape.
+ISSUED_TOKEN = rule("token", "a token the server e-mailed, unused and unexpired", code="invalid_format")
+MISMATCH = rule(None, "confirmation equal to the new password", message="Passwords do not match")
+HTTPS_URL = stripped(r"^https://[^\x00-\x08\x0b-\x1f\x7f]*$")
 
 
 class TokenRequest(ApiModel):
+    model_config = ConfigDict(json_schema_extra=server_rules(ISSUED_TOKEN))
+
     token: str = TOKEN_FIELD
 
 
 class EmailRequest(ApiModel):
-    email: Text = Field(max_length=254)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "ana@example.com"}]})
+
+    email: Email = Field(max_length=254)
 
     @field_validator("email")
     @classmethod
@@ -36,10 +62,31 @@ class EmailRequest(ApiModel):
 class ResetPasswordRequest(ApiModel):
     """Either ``{email}`` (same as forgot-password) or ``{token, password, …}``."""
 
-    email: Text | None = Field(None, max_length=254)
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(
+                ISSUED_TOKEN,
+                COMMON,
+                NOT_EMAIL,
+                MISMATCH,
+                rule(
+                    None, "email, or token and password", message="Send either email, or token and password"
+                ),
+                rule(None, "a password with the token", message="Password is required"),
+            ),
+            # Without a token the body is the forgot-password form: the password is not read.
+            "if": {"required": ["token"], "properties": {"token": {"type": "string"}}},
+            "then": {
+                "required": ["password"],
+                "properties": {"password": {"type": "string", **NEW_PASSWORD.extra}},
+            },
+        }
+    )
+
+    email: Email | None = Field(None, max_length=254)
     token: str | None = Field(None, min_length=16, max_length=256)
-    password: str | None = Field(None, max_length=1024)
-    confirm_password: str | None = None
+    password: Password | None = Field(None, max_length=1024)
+    confirm_password: Password | None = None
     auto_login: bool = False
 
     @field_validator("email")
@@ -61,9 +108,24 @@ class ResetPasswordRequest(ApiModel):
 
 
 class UpdatePasswordRequest(ApiModel):
-    current_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(max_length=1024)
-    confirm_new_password: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule(
+                "newPassword", "not one of the 10,000 most common passwords", message="Password is too common"
+            ),
+            rule("newPassword", "not your e-mail address", message="Password must not be your email address"),
+            rule(
+                None,
+                "different from the current password",
+                message="New password must differ from the current one",
+            ),
+            MISMATCH,
+        )
+    )
+
+    current_password: Password = Field(min_length=1, max_length=128)
+    new_password: NewPassword = Field(max_length=1024)
+    confirm_new_password: Password | None = None
 
     @model_validator(mode="after")
     def _check(self) -> UpdatePasswordRequest:
@@ -75,14 +137,23 @@ class UpdatePasswordRequest(ApiModel):
 
 
 class DeleteAccountRequest(ApiModel):
-    password: str = Field(min_length=1, max_length=128)
+    password: Password = Field(min_length=1, max_length=128)
 
 
 class ProfileUpdate(ApiModel):
-    username: Text | None = None
-    full_name: SafeText | None = Field(None, min_length=1, max_length=100)
-    avatar_url: Text | None = Field(None, max_length=2048)
-    time_zone: Text | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(UNKNOWN_ZONE),
+            "examples": [{"fullName": "Ana García", "spanishLevel": "intermediate"}],
+        }
+    )
+
+    username: Username | None = None
+    full_name: FullName | None = Field(None, min_length=1, max_length=100)
+    avatar_url: Annotated[Text, Schema({"pattern": HTTPS_URL, "description": "An https:// URL"})] | None = (
+        Field(None, max_length=2048)
+    )
+    time_zone: TimeZone | None = None
     spanish_level: SpanishLevel | None = None
     ui_language: UiLanguage | None = None
 

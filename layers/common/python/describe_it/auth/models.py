@@ -5,16 +5,54 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from describe_it.auth.passwords import MAX_LENGTH, MIN_LENGTH, normalise
-from describe_it.models import ApiModel, SafeText, Text, Timestamp
+from describe_it.models import (
+    NONBLANK_PATTERN,
+    ApiModel,
+    SafeText,
+    Schema,
+    Text,
+    Timestamp,
+    rule,
+    server_rules,
+    stripped,
+)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 USERNAME = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+# The same rules for the OpenAPI document (the value is trimmed first; no control characters).
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f\x85]+"
+EMAIL_PATTERN = stripped(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
+USERNAME_PATTERN = stripped(USERNAME.pattern)
+Email = Annotated[Text, Schema({"pattern": EMAIL_PATTERN, "description": "An e-mail address (case ignored)"})]
+Username = Annotated[Text, Schema({"pattern": USERNAME_PATTERN, "description": "3–30 letters, digits or _"})]
+TimeZone = Annotated[
+    Text, Schema({"description": "An IANA time zone name", "examples": ["UTC", "Europe/Madrid"]})
+]
+# New passwords: 8–128 characters (any Unicode, counted after NFKC), not the e-mail address, not one of
+# the 10,000 most common passwords; the last two (and NFKC) are checked by the server only.
+NEW_PASSWORD = Schema(
+    {
+        "format": "password",
+        "minLength": MIN_LENGTH,
+        "maxLength": MAX_LENGTH,
+        "description": f"{MIN_LENGTH}–{MAX_LENGTH} characters of any Unicode (counted after NFKC); not your "
+        "e-mail address and not one of the 10,000 most common passwords (checked by the server)",
+    }
+)
+PASSWORD = Schema({"format": "password"})
+NewPassword = Annotated[str, NEW_PASSWORD]
+Password = Annotated[str, PASSWORD]
+# 1–100 characters counted after trimming, so a blank name is "too short".
+FullName = Annotated[SafeText, Schema({"pattern": NONBLANK_PATTERN})]
+COMMON = rule("password", "not one of the 10,000 most common passwords", message="Password is too common")
+NOT_EMAIL = rule("password", "not your e-mail address", message="Password must not be your email address")
+UNKNOWN_ZONE = rule("timeZone", "an IANA time zone name the server knows", message="Unknown time zone")
 SpanishLevel = Literal["beginner", "intermediate", "advanced"]
 UiLanguage = Literal["en", "es"]
 
@@ -63,12 +101,30 @@ def check_time_zone(value: str) -> str:
 
 
 class SignupRequest(ApiModel):
-    email: Text = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    confirm_password: str | None = None
-    full_name: SafeText | None = Field(None, min_length=1, max_length=100)
-    username: Text | None = None
-    time_zone: Text = "UTC"
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(
+                COMMON,
+                NOT_EMAIL,
+                rule("confirmPassword", "equal to password", message="Passwords do not match"),
+                UNKNOWN_ZONE,
+            ),
+            "examples": [
+                {
+                    "email": "ana@example.com",
+                    "password": "correct horse battery staple",
+                    "fullName": "Ana García",
+                }
+            ],
+        }
+    )
+
+    email: Email = Field(max_length=254)
+    password: NewPassword = Field(max_length=1024)
+    confirm_password: Password | None = None
+    full_name: FullName | None = Field(None, min_length=1, max_length=100)
+    username: Username | None = None
+    time_zone: TimeZone = "UTC"
     spanish_level: SpanishLevel = "beginner"
     ui_language: UiLanguage = "en"
 
@@ -115,8 +171,14 @@ class SignupRequest(ApiModel):
 
 
 class SigninRequest(ApiModel):
-    email: Text = Field(max_length=254)
-    password: str = Field(min_length=1, max_length=128)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "demo@describe-it.local", "password": "demo-password-2026"}]
+        }
+    )
+
+    email: Email = Field(max_length=254)
+    password: Password = Field(min_length=1, max_length=128)
     remember_me: bool = True
 
     @field_validator("email")
@@ -137,6 +199,12 @@ class RefreshRequest(ApiModel):
 
 
 class SignoutRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("refreshToken", "a refresh token of yours the server issued", code="not_found")
+        )
+    )
+
     refresh_token: str | None = Field(None, min_length=16, max_length=256)
     all_devices: bool = False
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, StrictBool
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, ConfigDict, Field, StrictBool
 
-from describe_it.models import ApiModel, Timestamp, clean_text
-from describe_it.vocabulary.models import Int, Text40, Url, _length, _safe, _strict_str
+from describe_it.models import ApiModel, Timestamp, clean_text, rule, server_rules
+from describe_it.vocabulary.models import Int, Text40, Url, _documented, _length, _safe, _strict_str
 
 Style = Literal["narrativo", "poetico", "academico", "conversacional", "infantil", "creativo", "tecnico"]
 STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
@@ -32,7 +32,11 @@ def fold_enum(value: Any) -> Any:
 
 StyleField = Annotated[Style, BeforeValidator(fold_enum)]
 Description = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 20_000))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 20_000)),
+    _documented(1, 20000, safe=False),
 ]
 Notes = Annotated[
     str,
@@ -40,9 +44,14 @@ Notes = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 5000)),
     AfterValidator(_safe),
+    _documented(0, 5000),
 ]
 Short = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 100))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 100)),
+    _documented(1, 100, safe=False),
 ]
 Rating = Annotated[Int, Field(ge=1, le=5)]
 
@@ -88,6 +97,13 @@ class SaveInput:
 
 class SaveRequest(ApiModel):
     """POST /api/descriptions/saved."""
+
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("imageId", "imageId or imageUrl", code="required"),
+            rule("imageUrl", "a public https host", code="invalid_format"),
+        )
+    )
 
     image_id: UUID | None = Field(None, validation_alias=_alias("imageId", "image_id"))
     image_url: Url | None = Field(None, validation_alias=_alias("imageUrl", "image_url"))

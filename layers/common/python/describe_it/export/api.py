@@ -14,16 +14,18 @@ from uuid import UUID
 from pydantic import (
     AliasChoices,
     BeforeValidator,
+    ConfigDict,
     Field,
     StrictBool,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from describe_it.export.models import ContentType, SectionName
-from describe_it.models import ApiModel, Timestamp
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
 from describe_it.vocabulary.models import Name, Text40, Text100
 
 Format = Literal["json", "csv", "pdf", "anki", "quizlet"]
@@ -79,12 +81,30 @@ def _day_or_time(value: Any) -> Any:
     return value
 
 
-Level = Annotated[str, BeforeValidator(_level)]
+Level = Annotated[
+    str,
+    BeforeValidator(_level),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": [*_LEVELS, "fácil", "difícil"]},
+                {"type": "integer", "enum": [1, 2, 3]},
+            ],
+            "description": "Case ignored; 1–3 are the item levels",
+        }
+    ),
+]
 DayOrTime = Annotated[date | datetime, BeforeValidator(_day_or_time)]
 
 
 class ExportFilters(ApiModel):
     """Each filter applies to the sections that have it (README, "Exports"); the rest ignore it."""
+
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("filters", "dateFrom before dateTo", message="dateFrom must be before dateTo")
+        )
+    )
 
     list_id: UUID | None = Field(None, description="Vocabulary and progress: one readable list")
     collection_name: Name | None = Field(None, description="Vocabulary and progress: your list of this name")
@@ -146,6 +166,17 @@ class ExportOptions(ApiModel):
 
 
 class ExportRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule(
+                "format",
+                "csv holds one content type; anki and quizlet vocabulary only",
+                code="invalid_format",
+            ),
+            rule("filters", "dateFrom before dateTo", message="dateFrom must be before dateTo"),
+        )
+    )
+
     # contentType first: the pairing rule is reported on ``format``, validated after it.
     content_type: Annotated[ContentType, BeforeValidator(_content_type)] = Field(
         validation_alias=AliasChoices("contentType", "content_type"),

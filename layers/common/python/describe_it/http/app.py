@@ -10,13 +10,13 @@ from fastapi import APIRouter, FastAPI
 
 from describe_it.http.errors import install_error_handlers
 from describe_it.http.middleware import ApiMiddleware
-from describe_it.http.route import ApiRoute
+from describe_it.http.route import ApiRouter
 from describe_it.settings import API_VERSION
 
 
-def api_router() -> APIRouter:
+def api_router() -> ApiRouter:
     """The router every function declares its routes on (guards of spec §1.4 included)."""
-    return APIRouter(route_class=ApiRoute)
+    return ApiRouter()
 
 
 def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe It API") -> FastAPI:
@@ -30,11 +30,19 @@ def create_app(*routers: APIRouter, docs: bool = False, title: str = "Describe I
     )
     for router in routers:
         app.include_router(router)
+    # The document completed from each route's policy (http/docs.py), built on first request.
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # The flat route list, for OPTIONS and 405 answers (FastAPI nests included routers lazily).
     app.state.route_table = [route for router in routers for route in router.routes]
     install_error_handlers(app)
     app.add_middleware(ApiMiddleware)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    from describe_it.http.docs import openapi
+
+    return openapi(app)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from typing import Any
 from fastapi import Query
 
 from describe_it.errors import Detail, ValidationFailed
+from describe_it.http.envelope import Pagination
+from describe_it.models import rule, server_rules
 from describe_it.settings import get_settings
 
 MAX_LIMIT = 100
@@ -64,8 +66,10 @@ class Page:
     def block(
         self, total: int | None, has_more: bool, next_after: list[Any] | None, scope: str
     ) -> dict[str, Any]:
-        """``total`` None: not counted (correction 25 allows it on keyset-paginated routes)."""
-        block: dict[str, Any] = {
+        """``total`` None: not counted (correction 25 allows it on keyset-paginated routes). Built as
+        the envelope's ``Pagination`` (mypy checks the keys); returned as a plain dict so services
+        can pass it on without naming the type."""
+        block: Pagination = {
             "total": total,
             "offset": self.offset,
             "limit": self.limit,
@@ -73,13 +77,23 @@ class Page:
         }
         if has_more and next_after is not None:
             block["nextCursor"] = encode_cursor(next_after, scope)
-        return block
+        return dict(block)
 
 
 def page_params(
     limit: int = Query(20, ge=1, le=MAX_LIMIT),
     offset: int | None = Query(None, ge=0, le=MAX_OFFSET),
-    cursor: str | None = Query(None, min_length=1, max_length=512),
+    cursor: str | None = Query(
+        None,
+        min_length=1,
+        max_length=512,
+        description="Opaque: the `nextCursor` of the previous page; not together with `offset`",
+        # A cursor is signed by the server: one it did not issue is a 400, whatever its shape.
+        json_schema_extra=server_rules(
+            rule("cursor", "a cursor this list issued", code="invalid_format"),
+            rule("offset", "not together with cursor", message="Not allowed together with cursor"),
+        ),
+    ),
 ) -> Page:
     if cursor is not None and offset is not None:
         raise ValidationFailed(

@@ -11,12 +11,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from fastapi import Query
 
 from describe_it.errors import Detail, ValidationFailed
+from describe_it.models import rule, server_rules, stripped
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# The shapes a bound may take, for the document (a month 13 has the shape, so the server checks too).
+_TIME = r"[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+ -][0-9]{2}:?[0-9]{2})"
+INSTANT_PATTERN = stripped(rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{_TIME}$")
+BOUND_PATTERN = stripped(rf"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:{_TIME})?$")
+_INVALID = "Must be a date (YYYY-MM-DD) or an RFC 3339 timestamp"
+
+
+def _schema(field: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    """An empty value is no bound (below); the rest has a bound's shape and is a real instant."""
+    return {
+        "pattern": f"^$|{BOUND_PATTERN}",
+        **server_rules(rule(field, "a real calendar date and time", message=_INVALID), *rules),
+    }
 
 
 @dataclass(frozen=True)
@@ -38,17 +54,36 @@ def parse_bound(value: str, field: str, *, upper: bool) -> datetime:
             return day + timedelta(days=1) if upper else day
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _bad(field, "Must be a date (YYYY-MM-DD) or an RFC 3339 timestamp") from None
+        raise _bad(field, _INVALID) from None
     if moment.tzinfo is None:
         raise _bad(field, "A timestamp needs a time zone offset")
     return moment + timedelta(microseconds=1) if upper else moment
 
 
 def time_range(
-    from_: str | None = Query(None, alias="from", max_length=40, description="Date or RFC 3339 timestamp"),
-    to: str | None = Query(None, max_length=40, description="Date or RFC 3339 timestamp (inclusive)"),
-    date_from: str | None = Query(None, alias="dateFrom", max_length=40, description="Alias of from"),
-    date_to: str | None = Query(None, alias="dateTo", max_length=40, description="Alias of to"),
+    from_: str | None = Query(
+        None,
+        alias="from",
+        max_length=40,
+        description="Date or RFC 3339 timestamp",
+        json_schema_extra=_schema("from"),
+    ),
+    to: str | None = Query(
+        None,
+        max_length=40,
+        description="Date or RFC 3339 timestamp (inclusive)",
+        json_schema_extra=_schema("to", rule("to", "not before `from`", message="Before from")),
+    ),
+    date_from: str | None = Query(
+        None, alias="dateFrom", max_length=40, description="Alias of from", json_schema_extra=_schema("from")
+    ),
+    date_to: str | None = Query(
+        None,
+        alias="dateTo",
+        max_length=40,
+        description="Alias of to",
+        json_schema_extra=_schema("to", rule("to", "not before `from`", message="Before from")),
+    ),
 ) -> TimeRange:
     low, high = from_ or date_from, to or date_to  # canonical names win over their aliases
     start = parse_bound(low, "from", upper=False) if low else None

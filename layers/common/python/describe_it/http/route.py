@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Any, TypeVar
 
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from describe_it.errors import (
     Detail,
@@ -38,6 +38,57 @@ from describe_it.http.policy import RoutePolicy, policy_of
 from describe_it.http.replay import replay_hook
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+class ApiRouter(APIRouter):
+    """The router every function declares its routes on (``http.app.api_router()``)."""
+
+    def __init__(self) -> None:
+        super().__init__(route_class=ApiRoute)
+
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        data: Any,
+        pol: dict[str, Any],
+        *,
+        status: int = 200,
+        errors: Iterable[int] = (),
+        also: Mapping[int, Any] | None = None,
+        headers: Iterable[str] = (),
+        files: Iterable[str] = (),
+        summary: str | None = None,
+        description: str | None = None,
+    ) -> Callable[[Endpoint], Endpoint]:
+        """Declare a route: its method and path, the envelope's ``data`` model (None: no JSON body),
+        its ``policy(...)``, and only what the policy does not imply — its own error statuses
+        (``errors``: 404, 409, 412 …), other success statuses (``also={202: Model, 304: None}``) and
+        the headers its success answer sets (``headers=("ETag",)``). A route that answers a file
+        instead of the envelope passes ``data=None`` and the file's media types (``files=``). Summary
+        and description come from the handler's docstring; the standard errors from the policy
+        (``http/docs.py``)."""
+        from describe_it.http.docs import errors as error_responses
+        from describe_it.http.docs import success_responses
+        from describe_it.http.envelope import Envelope
+
+        responses = {**error_responses(*errors), **success_responses(status, (also or {}).items(), headers)}
+        media = list(files)
+        if media:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            responses.setdefault(status, {})["content"] = dict.fromkeys(media, binary)
+        return self.api_route(
+            path,
+            methods=[method],
+            status_code=status,
+            response_class=Response if media else JSONResponse,
+            response_model=None if data is None else Envelope[data],
+            responses=responses or None,
+            openapi_extra=pol,
+            summary=summary,
+            description=description,
+        )
 
 
 class ApiRoute(APIRoute):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from describe_it.models import ApiModel, Text
+from describe_it.models import ApiModel, Text, rule, server_rules
 
 # --- GET /api/images/search ----------------------------------------------------------------------------
 
@@ -109,10 +109,29 @@ class SearchResult(SearchPage):
 OutputFormat = Literal["jpeg", "webp", "png"]
 
 
+# What the proxy takes, as the document states it (the scheme and the data URI's prefix are case-blind,
+# as the fetcher and ``normalize.parse_data_uri`` are); which hosts and bytes are fine only the server knows.
+IMAGE_SOURCE_PATTERN = (
+    r"^(?:[Hh][Tt][Tt][Pp][Ss]://[^\x00-\x20\x7f]{1,2040}"
+    r"|[Dd][Aa][Tt][Aa]:[Ii][Mm][Aa][Gg][Ee]/[A-Za-z0-9.+-]+;[Bb][Aa][Ss][Ee]64,[A-Za-z0-9+/]+={0,2})$"
+)
+
+
 class ProxyRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("imageUrl", "a public https host (checked when fetched)", code="invalid_format"),
+            rule("imageUrl", "a host that exists", code="not_found"),
+            rule("imageUrl", "a JPEG, PNG, WebP or GIF image of at most 5 MB", code="invalid_format"),
+        )
+    )
+
     # An https URL (≤ 2048, checked by the fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64).
     image_url: str = Field(
-        min_length=1, max_length=7_500_000, description="https URL or data:image/…;base64,…"
+        min_length=1,
+        max_length=7_500_000,
+        description="https URL (≤ 2048 characters) or data:image/…;base64,…",
+        json_schema_extra={"pattern": IMAGE_SOURCE_PATTERN},
     )
     max_width: int | None = Field(None, ge=50, le=2000)
     max_height: int | None = Field(None, ge=50, le=2000)

@@ -7,31 +7,71 @@ canonical name wins over its alias. ``api_key`` is not a parameter at all: ignor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from describe_it.errors import ValidationFailed
-from describe_it.images.models import SearchParams
+from describe_it.images.models import (
+    PAGE_MAX,
+    PER_PAGE_MAX,
+    QUERY_MAX,
+    Color,
+    OrderBy,
+    Orientation,
+    SearchParams,
+)
+from describe_it.models import NONBLANK_PATTERN, rule, server_rules
 
 INVALID = "Invalid parameters"
 
 
+# The parameters arrive as text (validated together by ``SearchParams``); the document states what
+# that model accepts.
+def _int(maximum: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": maximum}
+
+
+def _enum(literal: Any) -> dict[str, Any]:
+    return {"enum": list(get_args(literal))}
+
+
 def search_params(
-    query: str | None = Query(None, description="1–100 characters (alias `q`)"),
-    q: str | None = Query(None, description="Alias of `query`"),
-    page: str | None = Query(None, description="1–100, default 1"),
-    per_page: str | None = Query(None, alias="perPage", description="1–30, default 12 (alias `per_page`)"),
-    per_page_alias: str | None = Query(None, alias="per_page", description="Alias of `perPage`"),
-    orientation: str | None = Query(None, description="landscape | portrait | squarish"),
-    color: str | None = Query(
+    query: str | None = Query(
         None,
-        description="black_and_white black white yellow orange red purple magenta green teal blue",
+        description=f"1–{QUERY_MAX} characters (alias `q`; one of them is required)",
+        # The query is validated after trimming and collapsing inner whitespace (``SearchParams``).
+        json_schema_extra={
+            "pattern": NONBLANK_PATTERN,
+            "maxLength": QUERY_MAX,
+            **server_rules(rule("query", "`query` or its alias `q`", code="required")),
+        },
     ),
-    order_by: str | None = Query(None, alias="orderBy", description="relevant (default) | latest"),
-    order_by_alias: str | None = Query(None, alias="order_by", description="Alias of `orderBy`"),
+    q: str | None = Query(
+        None,
+        description="Alias of `query`",
+        json_schema_extra={"pattern": NONBLANK_PATTERN, "maxLength": QUERY_MAX},
+    ),
+    page: str | None = Query(None, description=f"1–{PAGE_MAX}, default 1", json_schema_extra=_int(PAGE_MAX)),
+    per_page: str | None = Query(
+        None,
+        alias="perPage",
+        description=f"1–{PER_PAGE_MAX}, default 12",
+        json_schema_extra=_int(PER_PAGE_MAX),
+    ),
+    per_page_alias: str | None = Query(
+        None, alias="per_page", description="Alias of `perPage`", json_schema_extra=_int(PER_PAGE_MAX)
+    ),
+    orientation: str | None = Query(None, json_schema_extra=_enum(Orientation)),
+    color: str | None = Query(None, json_schema_extra=_enum(Color)),
+    order_by: str | None = Query(
+        None, alias="orderBy", description="Default: relevant", json_schema_extra=_enum(OrderBy)
+    ),
+    order_by_alias: str | None = Query(
+        None, alias="order_by", description="Alias of `orderBy`", json_schema_extra=_enum(OrderBy)
+    ),
 ) -> SearchParams:
     raw: dict[str, Any] = {
         "query": query if query is not None else q,

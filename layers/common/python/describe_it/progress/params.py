@@ -9,8 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import Query
 
 from describe_it.errors import Detail, ValidationFailed
+from describe_it.http.ranges import BOUND_PATTERN, INSTANT_PATTERN
+from describe_it.models import rule, server_rules
 from describe_it.progress.calendar import DAY, day_start
 
 Bound = datetime | date
@@ -22,6 +27,15 @@ def _bad(field: str, message: str) -> ValidationFailed:
 
 # "+01:00" in a query string arrives as " 01:00" when the client did not encode "+" (%2B)
 _SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
+
+
+def bound_schema(field: str, *, dates: bool = True) -> dict[str, Any]:
+    """``json_schema_extra`` of a ``parse_bound`` parameter."""
+    expected = "a date (YYYY-MM-DD) or an RFC 3339 timestamp" if dates else "an RFC 3339 timestamp"
+    return {
+        "pattern": BOUND_PATTERN if dates else INSTANT_PATTERN,
+        **server_rules(rule(field, "a real calendar date and time", message=f"{field} must be {expected}")),
+    }
 
 
 def parse_bound(value: str | None, field: str, *, dates: bool = True) -> Bound | None:
@@ -89,3 +103,36 @@ def time_range(start: str | None, start_alias: str | None, end: str | None, end_
         parse_bound(start if start is not None else start_alias, "from"),
         parse_bound(end if end is not None else end_alias, "to"),
     )
+
+
+_AFTER = server_rules(rule("from", "not after `to`", message="Must not be after to"))
+
+
+def range_params(
+    start: str | None = Query(
+        None,
+        alias="from",
+        max_length=40,
+        description="Date (the local day) or RFC 3339 timestamp",
+        json_schema_extra={**bound_schema("from"), **_AFTER},
+    ),
+    start_alias: str | None = Query(
+        None,
+        alias="dateFrom",
+        max_length=40,
+        description="Alias of `from`",
+        json_schema_extra=bound_schema("from"),
+    ),
+    end: str | None = Query(
+        None,
+        alias="to",
+        max_length=40,
+        description="Date (whole day) or timestamp",
+        json_schema_extra=bound_schema("to"),
+    ),
+    end_alias: str | None = Query(
+        None, alias="dateTo", max_length=40, description="Alias of `to`", json_schema_extra=bound_schema("to")
+    ),
+) -> Range:
+    """``from``/``to`` and their aliases as a FastAPI dependency."""
+    return time_range(start, start_alias, end, end_alias)

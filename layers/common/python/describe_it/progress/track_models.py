@@ -7,10 +7,18 @@ import json
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import ApiModel, Timestamp
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
 from describe_it.sessions.models import OBJECT_MAX_BYTES, JsonObject
 from describe_it.vocabulary.models import Int, Text40, Text100, Text200, Url, _as_stored, _length
 
@@ -84,6 +92,14 @@ def _epoch_ms(value: Any) -> Any:
 
 
 class TrackRequest(ApiModel):
+    # The time window is relative to the server's clock: not expressible in the schema.
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("timestamp", "at most 5 minutes ahead of the server's clock", code="too_large"),
+            rule("timestamp", "within the last 30 days", code="too_small"),
+        )
+    )
+
     event_type: EventType = Field(validation_alias=AliasChoices("eventType", "event_type"))
     event_data: EventData | None = Field(None, validation_alias=AliasChoices("eventData", "event_data"))
     session_id: UUID | None = Field(None, validation_alias=AliasChoices("sessionId", "session_id"))

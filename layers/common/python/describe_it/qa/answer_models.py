@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BeforeValidator,
+    ConfigDict,
     Field,
     StrictBool,
     ValidationInfo,
@@ -24,8 +25,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from describe_it.descriptions.models import fold_enum
-from describe_it.models import ApiModel, Timestamp, clean_text
-from describe_it.vocabulary.models import Int, _length, _safe, _strict_str
+from describe_it.models import ApiModel, Timestamp, clean_text, rule, server_rules
+from describe_it.vocabulary.models import Int, _documented, _length, _safe, _strict_str
 
 QaDifficulty = Literal["facil", "medio", "dificil"]
 Category = Literal["Vocabulario", "Gramática", "Cultura", "Comprensión", "Expresión"]
@@ -40,10 +41,18 @@ def _category(value: Any) -> Any:
 
 
 Question = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 2000))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 2000)),
+    _documented(1, 2000, safe=False),
 ]
 CorrectAnswer = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 5000))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 5000)),
+    _documented(1, 5000, safe=False),
 ]
 UserAnswer = Annotated[
     str,
@@ -51,9 +60,14 @@ UserAnswer = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 5000)),
     AfterValidator(_safe),
+    _documented(0, 5000),
 ]
 Option = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 1000))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 1000)),
+    _documented(1, 1000, safe=False),
 ]
 Index = Annotated[Int, Field(ge=0, le=5)]
 DifficultyField = Annotated[QaDifficulty, BeforeValidator(fold_enum)]
@@ -67,6 +81,14 @@ def _alias(*names: str) -> Any:
 
 class AnswerRequest(ApiModel):
     """POST /api/qa/responses: one answer. One of ``userAnswer`` and ``selectedIndex`` is required."""
+
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule(None, "userAnswer or selectedIndex", message="Send userAnswer or selectedIndex"),
+            rule("selectedIndex", "an index into options", message="Must point into options"),
+            rule("correctIndex", "an index into options", message="Must point into options"),
+        )
+    )
 
     question: Question
     correct_answer: CorrectAnswer = Field(

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AliasChoices, BeforeValidator, Field, model_validator
+from pydantic import AliasChoices, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import ApiModel, Timestamp
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
 from describe_it.vocabulary.models import ItemView, Phase, ProgressView, State
 
 RatingName = Literal["again", "hard", "good", "easy"]
@@ -29,6 +29,13 @@ def _rating(value: Any) -> Any:
     return value
 
 
+def _timestamp(value: Any) -> Any:
+    """RFC 3339 text only: pydantic would read a number as epoch seconds, which no client means."""
+    if value is not None and not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "reviewedAt must be an RFC 3339 timestamp")
+    return value
+
+
 def _int(value: Any) -> Any:
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "Input should be an integer")
@@ -36,12 +43,43 @@ def _int(value: Any) -> Any:
 
 
 class ReviewRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(
+                rule(
+                    None, "exactly one of rating and quality", message="Send exactly one of rating or quality"
+                ),
+                rule("reviewedAt", "within the last 7 days and not in the future", code="too_small"),
+                rule("reviewedAt", "within the last 7 days and not in the future", code="too_large"),
+            ),
+            "examples": [{"itemId": "3f0c1a9e-5b7d-4c2e-9a8f-1d2e3f4a5b6c", "rating": "good"}],
+        }
+    )
+
     item_id: UUID = Field(validation_alias=AliasChoices("itemId", "vocabularyItemId", "item_id"))
-    rating: Annotated[int, BeforeValidator(_rating), Field(ge=1, le=4)] | None = None
+    rating: (
+        Annotated[
+            int,
+            BeforeValidator(_rating),
+            Field(ge=1, le=4),
+            WithJsonSchema(
+                {
+                    "anyOf": [
+                        {"type": "string", "enum": [*RATING_NAMES, "1", "2", "3", "4"]},
+                        {"type": "integer", "minimum": 1, "maximum": 4},
+                    ],
+                    "description": "again | hard | good | easy (case ignored), or 1–4",
+                }
+            ),
+        ]
+        | None
+    ) = None
     quality: Annotated[int, BeforeValidator(_int), Field(ge=0, le=5)] | None = Field(
         None, description="SM-2 quality: 0–2 again, 3 hard, 4 good, 5 easy"
     )
-    reviewed_at: datetime | None = Field(None, validation_alias=AliasChoices("reviewedAt", "reviewed_at"))
+    reviewed_at: Annotated[datetime, BeforeValidator(_timestamp)] | None = Field(
+        None, validation_alias=AliasChoices("reviewedAt", "reviewed_at")
+    )
     response_time_ms: Annotated[int, BeforeValidator(_int), Field(ge=0, le=600_000)] | None = Field(
         None, validation_alias=AliasChoices("responseTimeMs", "response_time_ms")
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import clean_text, reject_unsafe
+from describe_it.models import NONBLANK_PATTERN, TEXT_PATTERN, Schema, clean_text, reject_unsafe
 
 # Question and phrase ids are UUIDv5 in this namespace, derived from their cache key and position, so
 # the same request always names the same items (and a cached set keeps its ids).
@@ -71,6 +71,20 @@ def bounded_text(
         return str(value)
 
     return check
+
+
+def text_schema(low: int, high: int) -> Schema:
+    """What the document states of ``bounded_text(low, high)``: no control characters, a visible one
+    when required, the bounds (measured there on the raw string; the server measures after trimming)."""
+    extra: dict[str, Any] = {"pattern": NONBLANK_PATTERN if low else TEXT_PATTERN, "maxLength": high}
+    if low > 1:
+        extra["minLength"] = low
+    return Schema(extra)
+
+
+def integer_schema(low: int, high: int) -> Schema:
+    """What the document states of ``integer(low, high, …)`` (a digit string is accepted too)."""
+    return Schema({"type": "integer", "minimum": low, "maximum": high})
 
 
 def optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, StrictBool, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from describe_it.ai.keys import UserApiKey
 from describe_it.language.frequency import Level
 from describe_it.language.morphology import Article, Gender
 from describe_it.language.phrases import CATEGORIES, Category
-from describe_it.models import ApiModel
-from describe_it.textai.fields import bounded_text, integer, optional, with_null
+from describe_it.models import ApiModel, rule, server_rules
+from describe_it.textai.fields import bounded_text, integer, integer_schema, optional, text_schema, with_null
 
 PartOfSpeech = Literal[
     "noun", "verb", "adjective", "adverb", "phrase", "preposition", "pronoun", "conjunction", "interjection",
@@ -35,11 +35,21 @@ def _categories(value: Any) -> Any:
 
 
 class PhrasesRequest(ApiModel):
-    description_text: Annotated[str, BeforeValidator(bounded_text(10, 10_000))]
-    image_url: Annotated[str | None, BeforeValidator(optional(bounded_text(1, 2048)))] = None
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("descriptionText", "at least 10 characters after trimming", code="too_short")
+        )
+    )
+
+    description_text: Annotated[str, BeforeValidator(bounded_text(10, 10_000)), text_schema(10, 10_000)]
+    image_url: Annotated[
+        str | None, BeforeValidator(optional(bounded_text(1, 2048))), text_schema(1, 2048)
+    ] = None
     style: Style = "conversacional"
     target_level: Level = "intermediate"
-    max_phrases: Annotated[int, BeforeValidator(integer(1, 25, "Must be a number between 1 and 25"))] = 15
+    max_phrases: Annotated[
+        int, BeforeValidator(integer(1, 25, "Must be a number between 1 and 25")), integer_schema(1, 25)
+    ] = 15
     categories: Annotated[list[Category] | None, BeforeValidator(_categories)] = None
     fresh: StrictBool = False
     user_api_key: UserApiKey = None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, StrictBool, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from describe_it.ai.keys import UserApiKey
 from describe_it.language.questions import QuestionCategory, QuestionDifficulty, RequestedDifficulty
-from describe_it.models import ApiModel
-from describe_it.textai.fields import bounded_text, integer, with_null
+from describe_it.models import ApiModel, rule, server_rules
+from describe_it.textai.fields import bounded_text, integer, integer_schema, text_schema, with_null
 
 QaLanguage = Literal["es", "en"]
 DESCRIPTION_REQUIRED = "Description is required and must be a string"
@@ -36,11 +36,17 @@ def _difficulty(value: Any) -> Any:
 
 
 class QaRequest(ApiModel):
-    description: Annotated[str, BeforeValidator(bounded_text(1, 10_000, required=DESCRIPTION_REQUIRED))] = (
-        Field(validation_alias=AliasChoices("description", "descriptionText"))
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule("description", "long enough for `count` questions (offline mode)", code="too_short")
+        )
     )
+
+    description: Annotated[
+        str, BeforeValidator(bounded_text(1, 10_000, required=DESCRIPTION_REQUIRED)), text_schema(1, 10_000)
+    ] = Field(validation_alias=AliasChoices("description", "descriptionText"))
     language: Annotated[QaLanguage, BeforeValidator(_language)] = "es"
-    count: Annotated[int, BeforeValidator(integer(1, 10, COUNT_MESSAGE))] = Field(
+    count: Annotated[int, BeforeValidator(integer(1, 10, COUNT_MESSAGE)), integer_schema(1, 10)] = Field(
         5, validation_alias=AliasChoices("count", "questionCount")
     )
     difficulty: Annotated[RequestedDifficulty, BeforeValidator(_difficulty)] = "mixed"

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from describe_it.ai.keys import UserApiKey
-from describe_it.models import ApiModel
-from describe_it.textai.fields import bounded_text, optional, with_null
+from describe_it.models import ApiModel, rule, server_rules
+from describe_it.textai.fields import bounded_text, optional, text_schema, with_null
 
 LanguageCode = Literal["en", "es", "fr", "de", "it", "pt"]
 SourceLanguage = Literal["auto", "en", "es", "fr", "de", "it", "pt"]
@@ -51,12 +51,29 @@ def _batch(value: Any) -> Any:
     return value
 
 
-BatchText = Annotated[str, BeforeValidator(bounded_text(1, MAX_BATCH_ITEM, required=TEXT_REQUIRED))]
+BatchText = Annotated[
+    str,
+    BeforeValidator(bounded_text(1, MAX_BATCH_ITEM, required=TEXT_REQUIRED)),
+    text_schema(1, MAX_BATCH_ITEM),
+]
 
 
 class TranslateRequest(ApiModel):
+    model_config = ConfigDict(
+        json_schema_extra=server_rules(
+            rule(None, "text or texts", message=TEXT_REQUIRED),
+            rule(None, "not both text and texts", message="Send either text or texts, not both"),
+            rule(None, f"texts of at most {MAX_BATCH_TOTAL:,} characters together", code="too_long"),
+            rule(
+                None, "source and target languages differ", message="Source and target languages must differ"
+            ),
+        )
+    )
+
     text: Annotated[
-        str | None, BeforeValidator(optional(bounded_text(1, MAX_TEXT_LENGTH, required=TEXT_REQUIRED)))
+        str | None,
+        BeforeValidator(optional(bounded_text(1, MAX_TEXT_LENGTH, required=TEXT_REQUIRED))),
+        text_schema(1, MAX_TEXT_LENGTH),
     ] = None
     texts: Annotated[list[BatchText] | None, BeforeValidator(_batch)] = None
     source_language: Annotated[SourceLanguage, BeforeValidator(_code(allow_auto=True))] = Field(
@@ -65,7 +82,9 @@ class TranslateRequest(ApiModel):
     target_language: Annotated[LanguageCode, BeforeValidator(_code(allow_auto=False))] = Field(
         validation_alias=AliasChoices("targetLanguage", "toLanguage")
     )
-    context: Annotated[str | None, BeforeValidator(optional(bounded_text(0, 500)))] = None
+    context: Annotated[str | None, BeforeValidator(optional(bounded_text(0, 500))), text_schema(0, 500)] = (
+        None
+    )
     user_api_key: UserApiKey = None
 
     @model_validator(mode="before")

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
+from fastapi import Header
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import ApiModel, Timestamp
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
 
 SectionName = Literal[
     "language", "difficulty", "content", "interface", "session", "privacy", "export", "advanced"
@@ -75,9 +84,18 @@ class ContentSettings(Section):
     include_translations: StrictBool = True
     include_examples: StrictBool = True
     include_context: StrictBool = True
-    question_types: list[str] = Field(
-        default_factory=lambda: list(QUESTION_TYPES), min_length=1, max_length=5
-    )
+    question_types: Annotated[
+        list[str],
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 5,
+                "items": {"type": "string", "enum": sorted({*QUESTION_TYPES, *_QUESTION_TYPE_ALIASES})},
+                "description": "Q&A categories (Spanish or English names, case ignored)",
+            }
+        ),
+    ] = Field(default_factory=lambda: list(QUESTION_TYPES), min_length=1, max_length=5)
 
     @field_validator("question_types")
     @classmethod
@@ -171,6 +189,33 @@ def default_document() -> dict[str, dict[str, Any]]:
 # --- request and response models ------------------------------------------------------------------
 
 
+def _patch_schema() -> dict[str, Any]:
+    """The document of a PUT: each section's fields as the section model states them, each also
+    ``null`` (reset to the default), every one optional; unknown sections and fields are ignored."""
+    sections: dict[str, Any] = {}
+    for name, model in SECTIONS.items():
+        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        fields = {
+            key: {"anyOf": [value, {"type": "null"}]} for key, value in schema.get("properties", {}).items()
+        }
+        sections[name] = {"anyOf": [{"type": "object", "properties": fields}, {"type": "null"}]}
+    return {"type": "object", "properties": sections}
+
+
+# If-Match on PUT/DELETE: entity tags as ETag sends them (`"v<version>"`), or `*`; a malformed value is
+# a 400, a stale one 412 (the version in the tag is checked against the stored one by the service).
+ETAG_LIST = r'^\s*(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)\s*$'
+IF_MATCH = Header(
+    None,
+    alias="If-Match",
+    pattern=ETAG_LIST,
+    description='The `ETag` you read (`"v<version>"`); a stale one is 412 `stale_version`',
+    json_schema_extra=server_rules(
+        rule("If-Match", "the current version (what the last answer's ETag said)", code="stale_version")
+    ),
+)
+
+
 class SettingsWrite(ApiModel):
     """PUT body: ``{settings: {…partial sections…}}``, or the bare sections at the top level.
 
@@ -178,9 +223,31 @@ class SettingsWrite(ApiModel):
     path (``settings.session.dailyWordGoal``) and ``null`` can mean "reset to default".
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra=lambda schema: _with_rules(schema),
+    )
 
-    settings: dict[str, Any] | None = Field(None, description="Partial sections; null resets a field")
+    settings: Annotated[dict[str, Any], WithJsonSchema(_patch_schema())] | None = Field(
+        None, description="Partial sections; null resets a field (or a whole section)"
+    )
+
+
+def _with_rules(schema: dict[str, Any]) -> None:
+    schema.update(
+        server_rules(
+            rule(
+                "settings.language",
+                "language.primary and language.secondary differ once merged with what is stored",
+                code="duplicate",
+            ),
+            rule(
+                "language",
+                "the same, for bare sections (the legacy shape, not described here)",
+                code="duplicate",
+            ),
+        )
+    )
 
 
 class SettingsView(ApiModel):

@@ -10,13 +10,32 @@ import json
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, StrictBool
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
-from describe_it.models import ApiModel, Timestamp, clean_text, reject_unsafe
+from describe_it.models import (
+    NONBLANK_PATTERN,
+    TEXT_PATTERN,
+    UNSAFE_NOTE,
+    ApiModel,
+    Schema,
+    Timestamp,
+    clean_text,
+    reject_unsafe,
+    rule,
+    server_rules,
+)
 
 Category = Literal["basic", "intermediate", "advanced", "custom", "thematic"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]
@@ -59,6 +78,14 @@ def _length(low: int, high: int) -> Callable[[str], str]:
     return check
 
 
+def _documented(low: int, high: int, *, safe: bool = True) -> Schema:
+    """The same bounds in the OpenAPI document (there measured on the raw string)."""
+    extra: dict[str, Any] = {"pattern": NONBLANK_PATTERN if low else TEXT_PATTERN, "maxLength": high}
+    if safe:
+        extra["description"] = f"{low}–{high} characters after trimming. {UNSAFE_NOTE}"
+    return Schema(extra)
+
+
 def _safe(value: str) -> str:
     try:
         return reject_unsafe(value)
@@ -72,6 +99,7 @@ Name = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(1, 100)),
     AfterValidator(_safe),
+    _documented(1, 100),
 ]
 Text500 = Annotated[
     str,
@@ -79,6 +107,7 @@ Text500 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(1, 500)),
     AfterValidator(_safe),
+    _documented(1, 500),
 ]
 Text40 = Annotated[
     str,
@@ -86,6 +115,7 @@ Text40 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(1, 40)),
     AfterValidator(_safe),
+    _documented(1, 40),
 ]
 Text100 = Annotated[
     str,
@@ -93,6 +123,7 @@ Text100 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 100)),
     AfterValidator(_safe),
+    _documented(0, 100),
 ]
 Text200 = Annotated[
     str,
@@ -100,6 +131,7 @@ Text200 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 200)),
     AfterValidator(_safe),
+    _documented(0, 200),
 ]
 Text300 = Annotated[
     str,
@@ -107,6 +139,7 @@ Text300 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 300)),
     AfterValidator(_safe),
+    _documented(0, 300),
 ]
 Text1000 = Annotated[
     str,
@@ -114,6 +147,7 @@ Text1000 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 1000)),
     AfterValidator(_safe),
+    _documented(0, 1000),
 ]
 Text2000 = Annotated[
     str,
@@ -121,12 +155,21 @@ Text2000 = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_length(0, 2000)),
     AfterValidator(_safe),
+    _documented(0, 2000),
 ]
 Url = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 2048))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 2048)),
+    _documented(1, 2048, safe=False),
 ]
 Username = Annotated[
-    str, BeforeValidator(_strict_str), AfterValidator(clean_text), AfterValidator(_length(1, 30))
+    str,
+    BeforeValidator(_strict_str),
+    AfterValidator(clean_text),
+    AfterValidator(_length(1, 30)),
+    _documented(1, 30, safe=False),
 ]
 
 
@@ -148,7 +191,7 @@ _POS = {
     "interjección": "interjection", "interjeccion": "interjection", "frase": "phrase", "expresión": "phrase",
     "expresion": "phrase", "expression": "phrase", "adj": "adjective", "adv": "adverb", "n": "noun", "v": "verb",
 }  # fmt: skip
-_POS_VALUES = set(PartOfSpeech.__args__)  # type: ignore[attr-defined]
+_POS_VALUES = set(get_args(PartOfSpeech))
 
 
 def _part_of_speech(value: Any) -> Any:
@@ -198,11 +241,53 @@ def _category(value: Any) -> Any:
     return "custom" if key == "general" else key
 
 
-PosField = Annotated[PartOfSpeech, BeforeValidator(_part_of_speech)]
-DifficultyField = Annotated[Difficulty, BeforeValidator(_difficulty)]
-GenderField = Annotated[Gender, BeforeValidator(_gender)]
-ArticleField = Annotated[Article, BeforeValidator(_lower)]
-CategoryField = Annotated[Category, BeforeValidator(_category)]
+# What the document states for the legacy-tolerant fields is what the validators accept, so a value
+# the schema forbids is one the server refuses (and the other way round).
+PosField = Annotated[
+    PartOfSpeech,
+    BeforeValidator(_part_of_speech),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "examples": sorted(_POS_VALUES),
+            "description": "noun, verb, adjective, … or a Spanish name (sustantivo, verbo …); anything else is stored as `other`",
+        }
+    ),
+]
+DifficultyField = Annotated[
+    Difficulty,
+    BeforeValidator(_difficulty),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": ["beginner", "intermediate", "advanced", "1", "2", "3"]},
+                {"type": "integer", "minimum": 1, "maximum": 3},
+            ],
+            "description": "beginner | intermediate | advanced (case ignored), or the legacy 1–3",
+        }
+    ),
+]
+GenderField = Annotated[
+    Gender,
+    BeforeValidator(_gender),
+    WithJsonSchema({"type": "string", "enum": [*get_args(Gender), *_GENDER], "description": "Case ignored"}),
+]
+ArticleField = Annotated[
+    Article,
+    BeforeValidator(_lower),
+    WithJsonSchema({"type": "string", "enum": list(get_args(Article)), "description": "Case ignored"}),
+]
+CategoryField = Annotated[
+    Category,
+    BeforeValidator(_category),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [*get_args(Category), "general"],
+            "description": "Case ignored; `general` is stored as `custom`",
+        }
+    ),
+]
 
 
 def _metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -249,6 +334,18 @@ def _alias(*names: str) -> Any:
 class ListWrite(ApiModel):
     """POST /api/vocabulary/lists; PATCH takes the same fields, each optional."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(
+                rule("sharedWith[*]", "usernames of existing learners", code="not_found"),
+                rule("sharedWith[*]", "not your own username", code="invalid"),
+            ),
+            "examples": [
+                {"name": "Comida", "description": "En la cocina", "tags": ["A1"], "isPublic": False}
+            ],
+        }
+    )
+
     name: Name | None = None
     description: Text1000 | None = None
     category: CategoryField | None = None
@@ -263,6 +360,12 @@ class ListWrite(ApiModel):
     shared_with: Annotated[list[Username], Field(max_length=100)] | None = Field(
         None, validation_alias=_alias("sharedWith", "shared_with")
     )
+
+
+class ListCreate(ListWrite):
+    """POST /api/vocabulary/lists: a name is required (PATCH may leave it out)."""
+
+    name: Name
 
 
 class ShareView(ApiModel):
@@ -294,7 +397,21 @@ class ListView(ApiModel):
     updated_at: Timestamp
 
 
+def _sent_only_on_request(*names: str) -> ConfigDict:
+    """A response model some of whose fields are sent only when asked for (``includeProgress``):
+    the document marks them optional."""
+
+    def drop(schema: dict[str, Any]) -> None:
+        schema["required"] = [name for name in schema.get("required", []) if name not in names]
+
+    return ConfigDict(json_schema_extra=drop)
+
+
 class ListWithProgress(ListView):
+    """A list; ``progress`` only with ``includeProgress=true``."""
+
+    model_config = _sent_only_on_request("progress")
+
     progress: ListProgress
 
 
@@ -369,6 +486,19 @@ class ItemPatch(ItemFields):
 class SaveRequest(ApiModel):
     """Single ``{vocabulary}`` or bulk ``{vocabularyItems}``; bulk entries are validated one by one."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            **server_rules(rule("vocabulary", "vocabulary or vocabularyItems", code="required")),
+            "examples": [
+                {"vocabulary": {"spanishText": "la manzana", "englishTranslation": "the apple"}},
+                {
+                    "collectionName": "Fruta",
+                    "vocabularyItems": [{"phrase": "la pera", "translation": "the pear"}],
+                },
+            ],
+        }
+    )
+
     vocabulary: ItemInput | None = None
     vocabulary_items: Annotated[list[Any], Field(min_length=1, max_length=500)] | None = Field(
         None, validation_alias=_alias("vocabularyItems", "vocabulary_items")
@@ -426,6 +556,10 @@ class ItemView(ApiModel):
 
 
 class ItemWithProgress(ItemView):
+    """An item; ``progress`` only with ``includeProgress=true`` (null: not studied yet)."""
+
+    model_config = _sent_only_on_request("progress")
+
     progress: ProgressView | None
 
 

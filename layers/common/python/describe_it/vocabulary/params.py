@@ -7,15 +7,34 @@ unknown enum value or a malformed id is a 400 (a path id that is not a UUID is a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from describe_it.errors import Detail, NotFound, ValidationFailed
-from describe_it.models import clean_text
+from describe_it.models import TEXT_PATTERN, clean_text
 from describe_it.vocabulary.models import Difficulty, PartOfSpeech, QueryBool, is_true
 from describe_it.vocabulary.repository import ItemFilter
 from describe_it.vocabulary.service import ITEM_SORTS, LIST_ITEM_SORTS, Sorting, sorting
+
+# A path id as the document states it; any other value is answered 404 (``path_id``), not 400.
+PathId = Annotated[
+    str, Path(description="A UUID (anything else is 404)", json_schema_extra={"format": "uuid"})
+]
+
+
+def text_param(max_length: int) -> dict[str, Any]:
+    """The OpenAPI schema of a ``query_text`` parameter: no control characters, at most
+    ``max_length`` characters (after trimming)."""
+    return {"pattern": TEXT_PATTERN, "maxLength": max_length}
+
+
+def sort_param(allowed: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {"enum": list(allowed)}
+
+
+ORDER = {"enum": ["asc", "desc"], "description": "asc | desc (case ignored)"}
 
 
 def path_id(value: str, what: str = "Not found") -> UUID:
@@ -61,16 +80,22 @@ def _sort(
 
 def item_query(
     list_id: UUID | None = Query(None, alias="listId"),
-    collection_name: str | None = Query(None, alias="collectionName", max_length=300),
-    category: str | None = Query(None, max_length=300),
+    collection_name: str | None = Query(
+        None, alias="collectionName", max_length=300, json_schema_extra=text_param(100)
+    ),
+    category: str | None = Query(None, max_length=300, json_schema_extra=text_param(100)),
     difficulty: Difficulty | None = Query(None),
     part_of_speech: PartOfSpeech | None = Query(None, alias="partOfSpeech"),
-    tag: list[str] | None = Query(None, max_length=20),
+    tag: list[str] | None = Query(
+        None, max_length=20, json_schema_extra={"items": {"type": "string", **text_param(40)}}
+    ),
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
-    sort: str | None = Query(None, max_length=40),
-    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
-    order: str | None = Query(None, max_length=10),
-    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+    sort: str | None = Query(None, max_length=40, json_schema_extra=sort_param(tuple(ITEM_SORTS))),
+    sort_by: str | None = Query(
+        None, alias="sortBy", max_length=40, json_schema_extra=sort_param(tuple(ITEM_SORTS))
+    ),
+    order: str | None = Query(None, max_length=10, json_schema_extra=ORDER),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10, json_schema_extra=ORDER),
 ) -> ItemQuery:
     """GET /api/vocabulary/items (and GET /api/vocabulary/save)."""
     tags = [t for t in (query_text(t, "tag", 40) for t in tag or []) if t]
@@ -89,15 +114,17 @@ def item_query(
 
 
 def list_item_query(
-    category: str | None = Query(None, max_length=300),
+    category: str | None = Query(None, max_length=300, json_schema_extra=text_param(100)),
     difficulty: Difficulty | None = Query(None),
     part_of_speech: PartOfSpeech | None = Query(None, alias="partOfSpeech"),
-    q: str | None = Query(None, max_length=300),
+    q: str | None = Query(None, max_length=300, json_schema_extra=text_param(100)),
     include_progress: QueryBool | None = Query(None, alias="includeProgress"),
-    sort: str | None = Query(None, max_length=40),
-    sort_by: str | None = Query(None, alias="sortBy", max_length=40),
-    order: str | None = Query(None, max_length=10),
-    sort_order: str | None = Query(None, alias="sortOrder", max_length=10),
+    sort: str | None = Query(None, max_length=40, json_schema_extra=sort_param(LIST_ITEM_SORTS)),
+    sort_by: str | None = Query(
+        None, alias="sortBy", max_length=40, json_schema_extra=sort_param(LIST_ITEM_SORTS)
+    ),
+    order: str | None = Query(None, max_length=10, json_schema_extra=ORDER),
+    sort_order: str | None = Query(None, alias="sortOrder", max_length=10, json_schema_extra=ORDER),
 ) -> ItemQuery:
     """GET /api/vocabulary/lists/{id}/items."""
     return ItemQuery(
