@@ -1,6 +1,7 @@
 """GET /api/images/search and its alias /api/images/search-edge — photo search for learners (spec §9.1)."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from starlette.responses import Response
@@ -23,7 +24,10 @@ from describe_it.images.search import (
 router = api_router()
 
 
-def _route(path: str, summary: str | None = None) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _route(path: str, summary: str | None = None) -> Callable[[F], F]:
     return router.endpoint(
         "GET",
         path,
