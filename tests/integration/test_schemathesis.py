@@ -134,6 +134,7 @@ def no_outbound_fetch(settings_env: Any) -> None:
 @pytest.mark.usefixtures("clean", "no_outbound_fetch")
 @schema.parametrize()
 def test_every_operation_keeps_its_contract(case: Any) -> None:
+    from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     marked = (case.headers or {}).get("Authorization", "")
@@ -142,7 +143,23 @@ def test_every_operation_keeps_its_contract(case: Any) -> None:
     _no_callers_provider_key(case)
     response = case.call()
     excluded = [positive_data_acceptance] if _refused_by_documented_rules(case, response) else []
+    if _offline_refusal(response):
+        excluded.append(not_a_server_error)
     case.validate_response(response, excluded_checks=excluded)
+
+
+def _offline_refusal(response: Any) -> bool:
+    """The local stack has no Anthropic key: a text the offline toolkit cannot handle (a sentence to
+    translate, a prompt only a model can answer) is the documented 503 that says a key is needed. That
+    answer is the contract of the offline mode, not a server error; every other 5xx still fails."""
+    from describe_it.textai.translate import NOT_IN_GLOSSARY
+
+    if response.status_code != 503:
+        return False
+    body = response.json() or {}
+    return body.get("code") == "SERVICE_UNAVAILABLE" and (
+        body.get("error") == NOT_IN_GLOSSARY or "needs an Anthropic API key" in str(body.get("error"))
+    )
 
 
 def _no_callers_provider_key(case: Any) -> None:
