@@ -55,8 +55,11 @@ typecheck: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
+# pytest-xdist: one worker per core, at most 4, each with a PostgreSQL cluster of its own (tests/conftest.py).
+# With DATABASE_URL (one server for all) the tests run in one process: they change its roles' passwords.
+TEST_WORKERS ?= $(if $(DATABASE_URL),0,auto)
 unit: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 ## openapi: regenerate openapi.json from the code (the drift test compares against it)
 openapi: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,11 +22,18 @@ pytest_plugins = ["tests.support.log_scan"]
 TEST_DATABASE = f"describeit_test_{os.getpid()}"
 
 
+def _local_dir() -> Path:
+    """Each pytest-xdist worker (``make test``) has an embedded PostgreSQL cluster of its own: tests
+    change role passwords, restart and stop the server, which no other worker may see."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return local_stack.LOCAL_DIR / f"test-{worker}" if worker else local_stack.LOCAL_DIR
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[local_stack.Stack]:
     """PostgreSQL (embedded, or DATABASE_URL) with a fresh, migrated test database; moto for AWS."""
     saved = dict(os.environ)
-    running = local_stack.start(TEST_DATABASE, fresh=True)
+    running = local_stack.start(TEST_DATABASE, fresh=True, local_dir=_local_dir())
     from tests.support.log_scan import register_stack
 
     register_stack(running)

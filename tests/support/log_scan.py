@@ -185,10 +185,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _scanner is None:
         return
-    findings = _scanner.findings()
+    # Under pytest-xdist the tests (and their logs) are in the workers: each scans its own, and sends
+    # what it found to the controller (``pytest_testnodedown``), whose exit status is the run's.
+    findings = [str(finding) for finding in _scanner.findings()] + _from_workers
     session.config.stash[_FINDINGS] = findings
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_scan_findings"] = findings
     if findings and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the controller hears of a finished worker
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _from_workers.extend(getattr(node, "workeroutput", {}).get("log_scan_findings", []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -210,7 +220,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     _scanner, _handler = None, None
 
 
-_FINDINGS = pytest.StashKey[list[Finding]]()
+_FINDINGS = pytest.StashKey[list[str]]()
+_from_workers: list[str] = []  # the findings pytest-xdist's workers reported (controller only)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.support.log_scan import Scanner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +102,7 @@ def test_clean():
 """
 
 
-def _run_inner(tmp_path: Path, *selection: str) -> subprocess.CompletedProcess[str]:
+def _run_inner(tmp_path: Path, *selection: str, workers: int = 0) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_planted.py").write_text(textwrap.dedent(PLANTED_TESTS))
     env = {
         **os.environ,
@@ -108,6 +110,8 @@ def _run_inner(tmp_path: Path, *selection: str) -> subprocess.CompletedProcess[s
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     args = [sys.executable, "-m", "pytest", "-p", "tests.support.log_scan", "-p", "no:cacheprovider"]
+    if workers:
+        args += ["-n", str(workers)]  # pytest-xdist, as `make test` runs the suite
     targets = [f"test_planted.py::{name}" for name in selection] or ["test_planted.py"]
     return subprocess.run(
         [*args, "-q", "--rootdir", str(tmp_path), *targets],
@@ -120,8 +124,12 @@ def _run_inner(tmp_path: Path, *selection: str) -> subprocess.CompletedProcess[s
     )
 
 
-def test_the_scan_fails_a_run_that_leaks_and_names_test_and_kind_but_not_the_value(tmp_path: Path) -> None:
-    run = _run_inner(tmp_path)
+@pytest.mark.parametrize("workers", [0, 2], ids=["one-process", "xdist"])
+def test_the_scan_fails_a_run_that_leaks_and_names_test_and_kind_but_not_the_value(
+    tmp_path: Path, workers: int
+) -> None:
+    """With pytest-xdist the tests log in the workers: what they find must still fail the whole run."""
+    run = _run_inner(tmp_path, workers=workers)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out  # every test passed; the scan failed the run
     assert "4 passed" in out
