@@ -247,7 +247,15 @@ def test_a_page_of_saved_descriptions_is_an_index_range(
              FROM generate_series(1, 3000) n""",
         [ana.id, image_id],
     )
+    admin_sql(
+        """INSERT INTO qa_responses (user_id, question, correct_answer, user_answer, is_correct, answered_at)
+           SELECT %s, 'Pregunta ' || n, 'Respuesta', 'Respuesta', true, now() - n * interval '1 minute'
+             FROM generate_series(1, 3000) n""",
+        [ana.id],
+    )
+    # plans on these tables' statistics, not on what earlier tests left in them
     admin_sql("ANALYZE saved_descriptions")
+    admin_sql("ANALYZE qa_responses")
     plan = explain(
         clean, ana.id,
         """SELECT d.id FROM saved_descriptions d JOIN images i ON i.id = d.image_id
