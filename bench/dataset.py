@@ -453,14 +453,20 @@ def card_rows(plan: Plan, user: int, stamp: Stamp | None = None) -> tuple[list[s
         offsets, rows, final = _simulate(rng, card_ratings)
         span = offsets[-1]
         limit = HISTORY_DAYS * DAY_S
-        if span > limit:  # squeeze a long history into the window: reviews came early
-            offsets = [o * limit / span for o in offsets]
-            span = limit
         scheduled_s = final[3] * DAY_S if final[0] == "review" else _STEP_S
         # how long before the anchor the last review was: about one in ten review cards is due by
         # then; a card still in (re)learning was left within its steps, up to three days ago
         wait = rng.uniform(0.0, 1.1) * scheduled_s if final[0] == "review" else rng.uniform(0, 3 * DAY_S)
-        gap = min(wait, limit - span + rng.uniform(0, 5 * DAY_S))
+        gap = min(wait, limit / 2)
+        if span > 0:
+            # A learner adds cards all year: the card's first review lies anywhere in the window, and its
+            # chain is stretched (reviews came late) or squeezed (early, at most twofold) to end at the
+            # gap. Without this every chain ended near the anchor and a heavy learner's reviews piled up
+            # in the last month (41,264 of 100,000 in 32 days).
+            room = limit - gap
+            target = rng.uniform(min(span, room) / 2, room)
+            offsets = [o * target / span for o in offsets]
+            span = target
         start = anchor - span - gap
         durations = [rng.randrange(1500, 12000) for _ in card_ratings]
         item_id = str(item)
