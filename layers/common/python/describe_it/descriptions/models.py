@@ -14,8 +14,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, ConfigDict, Field, StrictBool
 
-from describe_it.models import ApiModel, Timestamp, clean_text, rule, server_rules
-from describe_it.vocabulary.models import Int, Text40, Url, _documented, _length, _safe, _strict_str
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
+from describe_it.vocabulary.models import Int, Text40, Url, text_rules
 
 Style = Literal["narrativo", "poetico", "academico", "conversacional", "infantil", "creativo", "tecnico"]
 STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
@@ -31,28 +31,9 @@ def fold_enum(value: Any) -> Any:
 
 
 StyleField = Annotated[Style, BeforeValidator(fold_enum)]
-Description = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 20_000)),
-    _documented(1, 20000, safe=False),
-]
-Notes = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 5000)),
-    AfterValidator(_safe),
-    _documented(0, 5000),
-]
-Short = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 100)),
-    _documented(1, 100, safe=False),
-]
+Description = Annotated[str, *text_rules(1, 20000, safe=False)]
+Notes = Annotated[str, *text_rules(0, 5000)]
+Short = Annotated[str, *text_rules(1, 100, safe=False)]
 Rating = Annotated[Int, Field(ge=1, le=5)]
 
 

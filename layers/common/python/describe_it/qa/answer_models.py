@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
     AliasChoices,
     BeforeValidator,
     ConfigDict,
@@ -25,8 +24,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from describe_it.descriptions.models import fold_enum
-from describe_it.models import ApiModel, Timestamp, clean_text, rule, server_rules
-from describe_it.vocabulary.models import Int, _documented, _length, _safe, _strict_str
+from describe_it.models import ApiModel, Timestamp, rule, server_rules
+from describe_it.vocabulary.models import Int, text_rules
 
 QaDifficulty = Literal["facil", "medio", "dificil"]
 Category = Literal["Vocabulario", "Gramática", "Cultura", "Comprensión", "Expresión"]
@@ -40,35 +39,10 @@ def _category(value: Any) -> Any:
     return _CATEGORY_BY_FOLDED.get(folded, value) if isinstance(folded, str) else value
 
 
-Question = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 2000)),
-    _documented(1, 2000, safe=False),
-]
-CorrectAnswer = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 5000)),
-    _documented(1, 5000, safe=False),
-]
-UserAnswer = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 5000)),
-    AfterValidator(_safe),
-    _documented(0, 5000),
-]
-Option = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 1000)),
-    _documented(1, 1000, safe=False),
-]
+Question = Annotated[str, *text_rules(1, 2000, safe=False)]
+CorrectAnswer = Annotated[str, *text_rules(1, 5000, safe=False)]
+UserAnswer = Annotated[str, *text_rules(0, 5000)]
+Option = Annotated[str, *text_rules(1, 1000, safe=False)]
 Index = Annotated[Int, Field(ge=0, le=5)]
 DifficultyField = Annotated[QaDifficulty, BeforeValidator(fold_enum)]
 CategoryField = Annotated[Category, BeforeValidator(_category)]

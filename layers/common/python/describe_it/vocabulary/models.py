@@ -93,84 +93,30 @@ def _safe(value: str) -> str:
         raise PydanticCustomError("value_error", "unsafe_content") from None
 
 
-Name = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 100)),
-    AfterValidator(_safe),
-    _documented(1, 100),
-]
-Text500 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 500)),
-    AfterValidator(_safe),
-    _documented(1, 500),
-]
-Text40 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 40)),
-    AfterValidator(_safe),
-    _documented(1, 40),
-]
-Text100 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 100)),
-    AfterValidator(_safe),
-    _documented(0, 100),
-]
-Text200 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 200)),
-    AfterValidator(_safe),
-    _documented(0, 200),
-]
-Text300 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 300)),
-    AfterValidator(_safe),
-    _documented(0, 300),
-]
-Text1000 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 1000)),
-    AfterValidator(_safe),
-    _documented(0, 1000),
-]
-Text2000 = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(0, 2000)),
-    AfterValidator(_safe),
-    _documented(0, 2000),
-]
-Url = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 2048)),
-    _documented(1, 2048, safe=False),
-]
-Username = Annotated[
-    str,
-    BeforeValidator(_strict_str),
-    AfterValidator(clean_text),
-    AfterValidator(_length(1, 30)),
-    _documented(1, 30, safe=False),
-]
+def text_rules(low: int, high: int, *, safe: bool = True) -> tuple[Any, ...]:
+    """The metadata of a text field, ``Annotated[str, *text_rules(1, 100)]``: a string (never a number),
+    cleaned and trimmed, ``low``–``high`` characters after trimming, free of markup and script unless
+    ``safe=False`` (URLs, names, the model's own texts), and the same bounds in the OpenAPI document."""
+    checks: tuple[Any, ...] = (
+        BeforeValidator(_strict_str),
+        AfterValidator(clean_text),
+        AfterValidator(_length(low, high)),
+    )
+    if safe:
+        checks += (AfterValidator(_safe),)
+    return (*checks, _documented(low, high, safe=safe))
+
+
+Name = Annotated[str, *text_rules(1, 100)]
+Text500 = Annotated[str, *text_rules(1, 500)]
+Text40 = Annotated[str, *text_rules(1, 40)]
+Text100 = Annotated[str, *text_rules(0, 100)]
+Text200 = Annotated[str, *text_rules(0, 200)]
+Text300 = Annotated[str, *text_rules(0, 300)]
+Text1000 = Annotated[str, *text_rules(0, 1000)]
+Text2000 = Annotated[str, *text_rules(0, 2000)]
+Url = Annotated[str, *text_rules(1, 2048, safe=False)]
+Username = Annotated[str, *text_rules(1, 30, safe=False)]
 
 
 def _no_bool(value: Any) -> Any:
