@@ -228,10 +228,20 @@ def test_a_rejected_own_key_is_400_and_never_falls_back(claude: FakeAnthropic) -
     assert reply.json["details"][0]["code"] == "api_key_rejected"
 
 
-def test_an_open_circuit_falls_back_to_the_glossary(claude: FakeAnthropic) -> None:
+def test_an_open_circuit_falls_back_to_the_glossary(
+    claude: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
     from describe_it.runtime.circuit import get_circuit_breaker
 
-    breaker = get_circuit_breaker("anthropic")
+    breaker = get_circuit_breaker("anthropic")  # the instance the route uses
+    # The breaker counts in fixed 60 s windows: on the wall clock, ten failures that straddle a minute
+    # boundary are two windows of fewer than ten calls, and the circuit stays closed (1 run in ~100).
+    # One frozen instant for the whole test: all of them in one window, the route's check inside the
+    # open period.
+    now = time.time()
+    monkeypatch.setattr(breaker, "_clock", lambda: now)
     for _ in range(10):
         breaker.before_call()
         breaker.record_failure()
