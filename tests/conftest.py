@@ -53,6 +53,24 @@ def stack() -> Iterator[local_stack.Stack]:
         os.environ.update(saved)
 
 
+@pytest.fixture(autouse=True)
+def one_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared rate limiter counts at one instant for the whole test.
+
+    Its windows are fixed (a minute, an hour, a UTC day): on the wall clock, a test that sends a limit's
+    worth of requests across a window boundary sees the count start again and no 429 — a failure that
+    says nothing about the code (the circuit breaker's windows gave one such flake). Tests of the windows
+    themselves build a ``RateLimiter`` with a fake clock; helpers that prefill a window ask
+    ``tests.support.limits.window_start``.
+    """
+    import time
+
+    from describe_it.runtime.rate_limit import get_rate_limiter
+
+    now = time.time()
+    monkeypatch.setattr(get_rate_limiter(), "_clock", lambda: now)
+
+
 @pytest.fixture
 def db(stack: local_stack.Stack) -> Iterator[local_stack.Stack]:
     """A stack whose user data is empty at the start of the test (tables truncated as the owner)."""

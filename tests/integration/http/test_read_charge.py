@@ -7,7 +7,6 @@ Real DynamoDB (moto's server) counts, real PostgreSQL reads and writes. The over
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -25,6 +24,7 @@ from describe_it.settings import get_settings
 from infra.local.functions import LambdaContext
 from tests.support.api import call, session_for
 from tests.support.lambda_invoke import Reply, http_event
+from tests.support.limits import window_start
 
 GUEST_IP = "198.51.100.90"
 # Both sides wait for the other; a sequential charge would leave one waiting alone until this runs out.
@@ -73,17 +73,16 @@ class _MeetingLimiter:
 
 
 def _spend(principal: str, attribute: str, count: int) -> None:
-    """Set ``attribute`` of the principal's one-minute item to ``count`` (this minute and the next)."""
-    start = int(time.time()) // 60 * 60
-    for window in (start, start + 60):  # the test may straddle two windows
-        client("dynamodb").put_item(
-            TableName=state_table_name(),
-            Item={
-                "pk": {"S": f"rl#60#{principal}#{window}"},
-                attribute: {"N": str(count)},
-                "ttl": {"N": str(window + 120)},
-            },
-        )
+    """Set ``attribute`` of the principal's one-minute item to ``count`` (the window the limiter counts in)."""
+    window = window_start(60)
+    client("dynamodb").put_item(
+        TableName=state_table_name(),
+        Item={
+            "pk": {"S": f"rl#60#{principal}#{window}"},
+            attribute: {"N": str(count)},
+            "ttl": {"N": str(window + 120)},
+        },
+    )
 
 
 def _guest() -> str:
