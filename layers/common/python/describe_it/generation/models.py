@@ -10,31 +10,18 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from describe_it.ai.keys import UserApiKey
 from describe_it.ai.provider import MAX_WORDS, MIN_WORDS, Style
-from describe_it.images.models import IMAGE_SOURCE_PATTERN, ImageMeta
-from describe_it.models import ApiModel, SafeText, rule, server_rules
+from describe_it.images.models import IMAGE_SOURCE_RULES, ImageMeta, ImageSource
+from describe_it.models import ApiModel, SafeText
 
 DEFAULT_WORDS = 300
 ASYNC_ABOVE_WORDS = 450  # a longer description is always generated asynchronously
 CUSTOM_PROMPT_MAX = 500
-# An https URL (≤ 2048, checked by the fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64).
-IMAGE_URL_MAX = 7_500_000
 
 
 class GenerateRequest(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra=server_rules(
-            rule("imageUrl", "a public https host (checked when fetched)", code="invalid_format"),
-            rule("imageUrl", "a host that exists", code="not_found"),
-            rule("imageUrl", "a JPEG, PNG, WebP or GIF image of at most 5 MB", code="invalid_format"),
-        )
-    )
+    model_config = ConfigDict(json_schema_extra=IMAGE_SOURCE_RULES)
 
-    image_url: str = Field(
-        min_length=1,
-        max_length=IMAGE_URL_MAX,
-        description="https URL (≤ 2048 characters) or data:image/…;base64,…",
-        json_schema_extra={"pattern": IMAGE_SOURCE_PATTERN},
-    )
+    image_url: ImageSource
     style: Style
     max_length: int = Field(DEFAULT_WORDS, ge=MIN_WORDS, le=MAX_WORDS)
     custom_prompt: Annotated[SafeText, StringConstraints(max_length=CUSTOM_PROMPT_MAX)] | None = None

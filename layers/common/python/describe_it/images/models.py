@@ -117,22 +117,28 @@ IMAGE_SOURCE_PATTERN = (
 )
 
 
-class ProxyRequest(ApiModel):
-    model_config = ConfigDict(
-        json_schema_extra=server_rules(
-            rule("imageUrl", "a public https host (checked when fetched)", code="invalid_format"),
-            rule("imageUrl", "a host that exists", code="not_found"),
-            rule("imageUrl", "a JPEG, PNG, WebP or GIF image of at most 5 MB", code="invalid_format"),
-        )
-    )
-
-    # An https URL (≤ 2048, checked by the fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64).
-    image_url: str = Field(
+# The ``imageUrl`` of the proxy and of description requests: an https URL (≤ 2048, checked by the
+# fetcher) or a data URI of up to 5 MB of image (≈ 7 MB of base64), and what only the fetch can check.
+ImageSource = Annotated[
+    str,
+    Field(
         min_length=1,
         max_length=7_500_000,
         description="https URL (≤ 2048 characters) or data:image/…;base64,…",
         json_schema_extra={"pattern": IMAGE_SOURCE_PATTERN},
-    )
+    ),
+]
+IMAGE_SOURCE_RULES = server_rules(
+    rule("imageUrl", "a public https host (checked when fetched)", code="invalid_format"),
+    rule("imageUrl", "a host that exists", code="not_found"),
+    rule("imageUrl", "a JPEG, PNG, WebP or GIF image of at most 5 MB", code="invalid_format"),
+)
+
+
+class ProxyRequest(ApiModel):
+    model_config = ConfigDict(json_schema_extra=IMAGE_SOURCE_RULES)
+
+    image_url: ImageSource
     max_width: int | None = Field(None, ge=50, le=2000)
     max_height: int | None = Field(None, ge=50, le=2000)
     quality: int = Field(85, ge=1, le=100)
