@@ -8,17 +8,14 @@ more call inside its own transaction under row-level security). Writes bench/res
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import dataset
-from bench.vocabulary import AwsTimer, Budget, explain, measure, print_table, sign_in
+from bench.vocabulary import AwsTimer, Budget, explain, measure, sign_in, write_results
 from infra.local import stack as local_stack
 from tests.support.lambda_invoke import http_event
 
@@ -56,15 +53,7 @@ def main() -> int:
             )
             budget.reserve("read", 1)
             plans[name] = explain(function, make_event(0))
-        results = {
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-            "rows": rows,
-            "plans": plans,
-        }
-        OUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print_table(rows)
+        write_results(OUT, load_before, rows, plans)
     finally:
         running.stop()
     return 0

@@ -371,20 +371,28 @@ def main() -> int:
                 word = SEARCH_WORDS[(CALLS + 1) % len(SEARCH_WORDS)]
                 plans[name].append(explain_search_body(running.admin_dsn(), who["id"], word, scope, 20))
         cleanup_bulk(running.admin_dsn(), who["id"], run)
-        results = {
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-            # the machine is shared: the 1-minute load average before and after the timed calls
-            "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-            "heavy_learner": {k: v for k, v in who.items() if k not in ("due_items", "id", "public_list")},
-            "rows": rows,
-            "plans": plans,
-        }
-        OUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print_table(rows)
+        heavy = {k: v for k, v in who.items() if k not in ("due_items", "id", "public_list")}
+        write_results(OUT, load_before, rows, plans, heavy_learner=heavy)
     finally:
         running.stop()
     return 0
+
+
+def write_results(
+    out: Path, load_before: tuple[float, float, float], rows: list[Any], plans: Any, **extra: Any
+) -> None:
+    """A run's results as JSON (date, machine, load, rows, plans), then its table on stdout."""
+    results = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        # the machine is shared: the 1-minute load average before and after the timed calls
+        "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        **extra,
+        "rows": rows,
+        "plans": plans,
+    }
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(rows)
 
 
 def cleanup_bulk(admin_dsn: str, user_id: Any, run: str) -> None:
